@@ -1,0 +1,642 @@
+/**
+ * Streaming RESP2 parsers: {@link RequestParser} for servers (zdb's request rules, spec
+ * zdb.md §1) and {@link ReplyParser} for clients (every RESP2 reply type).
+ *
+ * Both are resumable state machines: a chunk may end anywhere, even inside a length header
+ * or between the CR and LF, and parsing picks up there with the next chunk. Each input byte
+ * is looked at once, so splitting a frame over many chunks costs nothing extra. A bulk string
+ * that lies inside one chunk is returned as a zero-copy `subarray` of that chunk; one split
+ * over several chunks is gathered as a list of slices and joined once, when complete.
+ *
+ * Memory held for an incomplete frame is bounded by the limits (bulk length, array length,
+ * request bytes, line length, nesting depth), and garbage is rejected at the first byte that
+ * cannot start or continue a frame, so no input can make a parser loop or grow without bound.
+ * @module
+ */
+import { ProtocolError, type ProtocolErrorCode, ReplyError } from './errors.js'
+import { DEFAULT_MAX_REQUEST_BYTES, ZDB_MAX_ARGS, ZDB_MAX_BULK_LENGTH } from './limits.js'
+import { RequestFrame } from './request-frame.js'
+
+/** A decoded RESP2 value. Nil bulk strings and nil arrays decode to `null`. */
+export type RespValue = string | number | bigint | Buffer | null | ReplyError | RespValue[]
+
+const CR = 0x0d
+const LF = 0x0a
+const STAR = 0x2a
+const DOLLAR = 0x24
+const PLUS = 0x2b
+const MINUS = 0x2d
+const COLON = 0x3a
+
+const S_TYPE = 0
+const S_NUM = 1
+const S_NUM_LF = 2
+const S_BODY = 3
+const S_BODY_CR = 4
+const S_BODY_LF = 5
+const S_LINE = 6
+const S_LINE_LF = 7
+const S_DEAD = 8
+
+const EMPTY = Buffer.alloc(0)
+
+/** Larger header numbers cannot be exact doubles; every limit is far below this anyway. */
+const MAX_HEADER_DIGITS = 15
+
+interface Frame {
+  /** `null` while discarding the elements of a refused request. */
+  items: RespValue[] | null
+  left: number
+}
+
+interface EngineLimits {
+  maxArrayLength: number
+  maxBulkLength: number
+  maxRequestBytes: number
+  maxDepth: number
+  maxLineLength: number
+}
+
+class RespEngine {
+  private state = S_TYPE
+  private type = 0
+  private num = 0
+  private neg = false
+  private digits = 0
+  private need = 0
+  private parts: Buffer[] = []
+  private partsLength = 0
+  private bulk: Buffer | null = null
+  private stack: Frame[] = []
+  private held = 0
+  private requestBytes = 0
+
+  constructor(
+    private readonly request: boolean,
+    private readonly limits: EngineLimits,
+    private readonly emit: (value: RespValue) => void,
+    private readonly fail: (error: ProtocolError) => void,
+    /** Request mode: receives every request, with `frame` filled in (or use `emitArgs`). */
+    private readonly emitFrame: ((frame: RequestFrame) => void) | null = null,
+    private readonly emitArgs: ((args: Buffer[]) => void) | null = null,
+  ) {}
+
+  private readonly frame = new RequestFrame()
+
+  get bufferedBytes(): number {
+    return this.held + this.partsLength
+  }
+
+  get closed(): boolean {
+    return this.state === S_DEAD
+  }
+
+  reset(): void {
+    this.state = S_TYPE
+    this.parts = []
+    this.partsLength = 0
+    this.bulk = null
+    this.stack = []
+    this.held = 0
+    this.requestBytes = 0
+  }
+
+  feed(chunk: Buffer): void {
+    const len = chunk.length
+    let pos = 0
+    while (pos < len) {
+      switch (this.state) {
+        case S_TYPE: {
+          if (this.request && this.stack.length === 0) {
+            const end = this.wholeRequest(chunk, pos)
+            if (end !== -1) {
+              pos = end
+              break
+            }
+          }
+          const b = chunk[pos++]!
+          if (!this.acceptType(b)) return
+          this.type = b
+          this.num = 0
+          this.neg = false
+          this.digits = 0
+          this.state = b === STAR || b === DOLLAR ? S_NUM : S_LINE
+          break
+        }
+        case S_NUM: {
+          let num = this.num
+          let digits = this.digits
+          let b = 0
+          while (pos < len) {
+            b = chunk[pos]!
+            if (b < 0x30 || b > 0x39) break
+            num = num * 10 + (b - 0x30)
+            digits++
+            pos++
+          }
+          this.num = num
+          this.digits = digits
+          if (digits > MAX_HEADER_DIGITS) {
+            this.headerTooLarge()
+            return
+          }
+          if (pos === len) break
+          pos++
+          if (b === CR && digits > 0) this.state = S_NUM_LF
+          else if (b === MINUS && digits === 0 && !this.neg) this.neg = true
+          else {
+            this.malformed(`invalid length header: byte 0x${hex(b)} after '${char(this.type)}'`)
+            return
+          }
+          break
+        }
+        case S_NUM_LF: {
+          if (chunk[pos++] !== LF) {
+            this.malformed('length header not terminated by CRLF')
+            return
+          }
+          if (!this.header()) return
+          break
+        }
+        case S_BODY: {
+          const need = this.need
+          const avail = len - pos
+          if (this.partsLength === 0 && avail >= need + 2) {
+            // Fast path: the whole payload and its CRLF are in this chunk.
+            if (chunk[pos + need] !== CR || chunk[pos + need + 1] !== LF) {
+              this.malformed('bulk string not terminated by CRLF')
+              return
+            }
+            const value = chunk.subarray(pos, pos + need)
+            pos += need + 2
+            this.state = S_TYPE
+            this.complete(value)
+            break
+          }
+          const take = Math.min(avail, need)
+          const keep = this.keeping()
+          if (take > 0) {
+            if (keep) {
+              this.parts.push(chunk.subarray(pos, pos + take))
+              this.partsLength += take
+            }
+            this.need = need - take
+            pos += take
+          }
+          if (this.need === 0) {
+            this.bulk = keep ? this.joinParts() : EMPTY
+            this.state = S_BODY_CR
+          }
+          break
+        }
+        case S_BODY_CR: {
+          if (chunk[pos++] !== CR) {
+            this.malformed('bulk string not terminated by CRLF')
+            return
+          }
+          this.state = S_BODY_LF
+          break
+        }
+        case S_BODY_LF: {
+          if (chunk[pos++] !== LF) {
+            this.malformed('bulk string not terminated by CRLF')
+            return
+          }
+          const value = this.bulk!
+          this.bulk = null
+          this.state = S_TYPE
+          this.complete(value)
+          break
+        }
+        case S_LINE: {
+          const cr = chunk.indexOf(CR, pos)
+          const end = cr === -1 ? len : cr
+          if (this.partsLength + (end - pos) > this.limits.maxLineLength) {
+            this.malformed(`line longer than ${this.limits.maxLineLength} bytes`)
+            return
+          }
+          if (end > pos) {
+            this.parts.push(chunk.subarray(pos, end))
+            this.partsLength += end - pos
+          }
+          pos = cr === -1 ? len : cr + 1
+          if (cr !== -1) this.state = S_LINE_LF
+          break
+        }
+        case S_LINE_LF: {
+          if (chunk[pos++] !== LF) {
+            this.malformed('line not terminated by CRLF')
+            return
+          }
+          const line = this.joinParts()
+          this.state = S_TYPE
+          const value = this.lineValue(line)
+          if (value === undefined) return
+          this.complete(value)
+          break
+        }
+        default:
+          return
+      }
+    }
+  }
+
+  /**
+   * Fast path for the common case of a complete, valid request inside one chunk: tight local
+   * loops and no state. Returns the offset after the request it emitted, or -1 to let the
+   * resumable state machine take the same bytes (incomplete frame, or any error to report).
+   */
+  private wholeRequest(chunk: Buffer, start: number): number {
+    const len = chunk.length
+    if (chunk[start] !== STAR) return -1
+    let p = start + 1
+    let n = 0
+    let b = 0
+    const digitsFrom = p
+    while (p < len) {
+      b = chunk[p]!
+      if (b < 0x30 || b > 0x39) break
+      n = n * 10 + (b - 0x30)
+      p++
+    }
+    if (p === digitsFrom || p - digitsFrom > MAX_HEADER_DIGITS || p + 1 >= len) return -1
+    if (b !== CR || chunk[p + 1] !== LF || n === 0 || n > this.limits.maxArrayLength) return -1
+    p += 2
+    const { maxBulkLength, maxRequestBytes } = this.limits
+    const frame = this.frame
+    // With an onRequest consumer, build its array here rather than through the frame.
+    const args: Buffer[] | null = this.emitArgs === null ? null : new Array(n)
+    let total = 0
+    for (let i = 0; i < n; i++) {
+      if (p >= len || chunk[p] !== DOLLAR) return -1
+      p++
+      let m = 0
+      const from = p
+      while (p < len) {
+        b = chunk[p]!
+        if (b < 0x30 || b > 0x39) break
+        m = m * 10 + (b - 0x30)
+        p++
+      }
+      if (p === from || p - from > MAX_HEADER_DIGITS || p + 1 >= len || b !== CR || chunk[p + 1] !== LF)
+        return -1
+      total += m
+      if (m > maxBulkLength || total > maxRequestBytes) return -1
+      p += 2
+      const end = p + m
+      if (end + 1 >= len || chunk[end] !== CR || chunk[end + 1] !== LF) return -1
+      if (args === null) frame._set(i, chunk, p, end)
+      else args[i] = chunk.subarray(p, end)
+      p = end + 2
+    }
+    if (args !== null) {
+      this.emitArgs!(args)
+    } else {
+      frame.length = n
+      this.emitFrame!(frame)
+    }
+    return p
+  }
+
+  /** In request mode: `*` at top level, `$` inside; in reply mode: any RESP2 type. */
+  private acceptType(b: number): boolean {
+    if (this.request) {
+      if (this.stack.length === 0) {
+        if (b === STAR) return true
+        this.fatal(
+          'ERR_INLINE_REQUEST',
+          'Malformed request, array expected',
+          `request starts with byte 0x${hex(b)}, not '*': zdb accepts only RESP arrays of bulk strings (no inline commands)`,
+        )
+        return false
+      }
+      if (b === DOLLAR) return true
+      this.fatal(
+        'ERR_MALFORMED_QUERY',
+        'Malformed query string',
+        `request element starts with byte 0x${hex(b)}, not '$': every argument must be a bulk string`,
+      )
+      return false
+    }
+    if (b === STAR || b === DOLLAR || b === PLUS || b === MINUS || b === COLON) return true
+    this.malformed(`byte 0x${hex(b)} does not start a RESP2 value`)
+    return false
+  }
+
+  /** A complete `*N` or `$N` header. Returns false when the parser stopped. */
+  private header(): boolean {
+    const n = this.num
+    const { maxArrayLength, maxBulkLength } = this.limits
+    if (this.type === STAR) {
+      if (this.neg) {
+        if (this.request || n !== 1) return this.refuse(`negative array length -${n}`)
+        this.state = S_TYPE
+        this.complete(null)
+        return !this.closed
+      }
+      if (this.request && this.stack.length === 0) {
+        this.state = S_TYPE
+        this.requestBytes = 0
+        if (n === 0) {
+          this.soft(
+            'ERR_MISSING_ARGUMENTS',
+            'Missing arguments',
+            'empty request array (*0): a command name is needed',
+          )
+          return !this.closed
+        }
+        if (n > maxArrayLength) {
+          this.soft(
+            'ERR_TOO_MANY_ARGUMENTS',
+            'Too many arguments',
+            `request has ${n} elements, at most ${maxArrayLength} are allowed`,
+          )
+          // Stay framed: the elements are parsed and dropped, so the next request is read cleanly.
+          this.stack.push({ items: null, left: n })
+          return !this.closed
+        }
+      } else {
+        if (n > maxArrayLength) return this.refuse(`array of ${n} elements exceeds ${maxArrayLength}`)
+        if (n === 0) {
+          this.state = S_TYPE
+          this.complete([])
+          return !this.closed
+        }
+        if (this.stack.length >= this.limits.maxDepth) {
+          return this.refuse(`arrays nested deeper than ${this.limits.maxDepth}`)
+        }
+      }
+      this.stack.push({ items: [], left: n })
+      this.state = S_TYPE
+      return true
+    }
+    if (this.neg) {
+      if (this.request) {
+        this.fatal('ERR_MALFORMED_QUERY', 'Malformed query string', `negative bulk length -${n} in a request`)
+        return false
+      }
+      if (n !== 1) return this.refuse(`negative bulk length -${n}`)
+      this.state = S_TYPE
+      this.complete(null)
+      return !this.closed
+    }
+    if (n > maxBulkLength) {
+      if (this.request) {
+        this.fatal(
+          'ERR_PAYLOAD_TOO_BIG',
+          'Payload too big',
+          `bulk string of ${n} bytes exceeds the limit of ${maxBulkLength} bytes`,
+        )
+        return false
+      }
+      return this.refuse(`bulk string of ${n} bytes exceeds the limit of ${maxBulkLength} bytes`)
+    }
+    if (this.request && this.keeping()) {
+      this.requestBytes += n
+      if (this.requestBytes > this.limits.maxRequestBytes) {
+        this.fatal(
+          'ERR_PAYLOAD_TOO_BIG',
+          'Payload too big',
+          `request payload exceeds the limit of ${this.limits.maxRequestBytes} bytes`,
+        )
+        return false
+      }
+    }
+    this.need = n
+    this.state = S_BODY
+    return true
+  }
+
+  private headerTooLarge(): void {
+    if (this.request && this.type === DOLLAR) {
+      this.fatal('ERR_PAYLOAD_TOO_BIG', 'Payload too big', 'bulk length header has more than 15 digits')
+    } else if (this.request) {
+      this.fatal(
+        'ERR_TOO_MANY_ARGUMENTS',
+        'Too many arguments',
+        'array length header has more than 15 digits',
+      )
+    } else {
+      this.malformed('length header has more than 15 digits')
+    }
+  }
+
+  private keeping(): boolean {
+    const top = this.stack[this.stack.length - 1]
+    return top === undefined || top.items !== null
+  }
+
+  private joinParts(): Buffer {
+    const parts = this.parts
+    const out = parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.partsLength)
+    this.parts = []
+    this.partsLength = 0
+    return out
+  }
+
+  private lineValue(line: Buffer): RespValue | undefined {
+    if (this.type === PLUS) return line.toString('utf8')
+    if (this.type === MINUS) return new ReplyError(line.toString('utf8'))
+    const text = line.toString('latin1')
+    if (!/^-?\d{1,19}$/.test(text)) {
+      this.malformed(`integer reply ${JSON.stringify(text.slice(0, 32))} is not a number`)
+      return undefined
+    }
+    const n = Number(text)
+    return Number.isSafeInteger(n) ? n : BigInt(text)
+  }
+
+  private complete(first: RespValue): void {
+    let value = first
+    for (;;) {
+      const top = this.stack[this.stack.length - 1]
+      if (top === undefined) {
+        this.held = 0
+        if (this.emitArgs !== null) {
+          this.emitArgs(value as Buffer[])
+          return
+        }
+        if (this.emitFrame === null) {
+          this.emit(value)
+          return
+        }
+        // A request assembled across chunks: its arguments are whole buffers of their own.
+        const args = value as Buffer[]
+        const frame = this.frame
+        for (let i = 0; i < args.length; i++) frame._set(i, args[i]!, 0, args[i]!.length)
+        frame.length = args.length
+        this.emitFrame(frame)
+        frame._release()
+        return
+      }
+      if (top.items !== null) {
+        top.items.push(value)
+        if (Buffer.isBuffer(value)) this.held += value.length
+      }
+      if (--top.left > 0) return
+      this.stack.pop()
+      if (top.items === null) return
+      value = top.items
+    }
+  }
+
+  /** {@link malformed} for callers that report whether parsing goes on. */
+  private refuse(message: string): false {
+    this.malformed(message)
+    return false
+  }
+
+  private soft(code: ProtocolErrorCode, reply: string, message: string): void {
+    this.fail(new ProtocolError(code, reply, false, message))
+  }
+
+  private fatal(code: ProtocolErrorCode, reply: string, message: string): void {
+    this.reset()
+    this.state = S_DEAD
+    this.fail(new ProtocolError(code, reply, true, message))
+  }
+
+  private malformed(message: string): void {
+    if (this.request) this.fatal('ERR_MALFORMED_QUERY', 'Malformed query string', message)
+    else this.fatal('ERR_MALFORMED_REPLY', 'Protocol error', message)
+  }
+}
+
+function hex(b: number): string {
+  return b.toString(16).padStart(2, '0')
+}
+
+function char(b: number): string {
+  return String.fromCharCode(b)
+}
+
+/** Options of {@link RequestParser}. Limits default to 0-db's. */
+export interface RequestParserOptions {
+  /**
+   * Called with each complete request, in order, as a reusable zero-allocation view (valid
+   * during the call only). Give this or `onRequest`. Must not throw.
+   */
+  onFrame?: (frame: RequestFrame) => void
+  /** Called with the arguments of each complete request, in order. Must not throw. */
+  onRequest?: (args: Buffer[]) => void
+  /**
+   * Called for each protocol violation, in order with the requests. Reply `err.reply` as an
+   * error; if `err.close`, close the connection after flushing (the parser ignores later input).
+   */
+  onError: (error: ProtocolError) => void
+  /** Most elements in one request (default {@link ZDB_MAX_ARGS}). */
+  maxArgs?: number
+  /** Largest bulk string in bytes (default {@link ZDB_MAX_BULK_LENGTH}). */
+  maxBulkLength?: number
+  /** Most payload bytes in one request (default {@link DEFAULT_MAX_REQUEST_BYTES}). */
+  maxRequestBytes?: number
+}
+
+/**
+ * Server-side parser of zdb requests: RESP arrays of bulk strings, with 0-db's limits and
+ * error replies (spec zdb.md §1). Recoverable violations (`*0`, too many arguments) keep
+ * the stream framed; the others close it.
+ */
+export class RequestParser {
+  readonly #engine: RespEngine
+
+  constructor(options: RequestParserOptions) {
+    const { onRequest, onFrame } = options
+    if ((onFrame === undefined) === (onRequest === undefined)) {
+      throw new TypeError('RequestParser needs exactly one of onFrame and onRequest')
+    }
+    this.#engine = new RespEngine(
+      true,
+      {
+        maxArrayLength: positive('maxArgs', options.maxArgs ?? ZDB_MAX_ARGS),
+        maxBulkLength: positive('maxBulkLength', options.maxBulkLength ?? ZDB_MAX_BULK_LENGTH),
+        maxRequestBytes: positive('maxRequestBytes', options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES),
+        maxDepth: 1,
+        maxLineLength: 0,
+      },
+      () => {},
+      options.onError,
+      onFrame ?? null,
+      onRequest ?? null,
+    )
+  }
+
+  /** Parses a chunk; the callbacks run synchronously for every frame it completes. */
+  feed(chunk: Buffer): void {
+    this.#engine.feed(chunk)
+  }
+
+  /** Bytes held for the incomplete request at the end of the input so far. */
+  get bufferedBytes(): number {
+    return this.#engine.bufferedBytes
+  }
+
+  /** True after a fatal violation: further input is ignored until {@link reset}. */
+  get closed(): boolean {
+    return this.#engine.closed
+  }
+
+  /** Drops any partial request and accepts input again. */
+  reset(): void {
+    this.#engine.reset()
+  }
+}
+
+/** Options of {@link ReplyParser}. */
+export interface ReplyParserOptions {
+  /** Called with each complete reply, in order. Error replies arrive as {@link ReplyError} values. */
+  onReply: (reply: RespValue) => void
+  /** Called once if the stream is not valid RESP2; the parser then ignores later input. */
+  onError: (error: ProtocolError) => void
+  /** Largest bulk string in bytes (default 512 MiB, as Redis). */
+  maxBulkLength?: number
+  /** Most elements of one array (default 2^24). */
+  maxArrayLength?: number
+  /** Deepest array nesting (default 32). */
+  maxDepth?: number
+  /** Longest simple string, error or integer line (default 64 KiB). */
+  maxLineLength?: number
+}
+
+/** Client-side parser of every RESP2 reply type, nested arrays included. */
+export class ReplyParser {
+  readonly #engine: RespEngine
+
+  constructor(options: ReplyParserOptions) {
+    this.#engine = new RespEngine(
+      false,
+      {
+        maxArrayLength: positive('maxArrayLength', options.maxArrayLength ?? 2 ** 24),
+        maxBulkLength: positive('maxBulkLength', options.maxBulkLength ?? 512 * 1024 * 1024),
+        maxRequestBytes: Number.POSITIVE_INFINITY,
+        maxDepth: positive('maxDepth', options.maxDepth ?? 32),
+        maxLineLength: positive('maxLineLength', options.maxLineLength ?? 64 * 1024),
+      },
+      options.onReply,
+      options.onError,
+    )
+  }
+
+  feed(chunk: Buffer): void {
+    this.#engine.feed(chunk)
+  }
+
+  get bufferedBytes(): number {
+    return this.#engine.bufferedBytes
+  }
+
+  get closed(): boolean {
+    return this.#engine.closed
+  }
+
+  reset(): void {
+    this.#engine.reset()
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a positive integer, got ${value}`)
+  }
+  return value
+}

@@ -1,0 +1,237 @@
+/**
+ * RESP2 encoder that batches many replies (or requests) into few, large buffers, ready for
+ * one `writev` / corked write per read batch.
+ *
+ * Small values are copied into a pooled chunk; a payload of `copyThreshold` bytes or more is
+ * not copied but appended by reference between two chunk slices. Buffers returned by
+ * {@link RespWriter.flush} are never written again by the writer, and referenced payloads must
+ * not be modified by the caller until they have been written to the socket.
+ * @module
+ */
+import { EncodeError } from './errors.js'
+import type { RespValue } from './resp-parser.js'
+
+const CRLF = 0x0a0d // little-endian u16 of "\r\n"
+const NIL_BULK = Buffer.from('$-1\r\n')
+const NIL_ARRAY = Buffer.from('*-1\r\n')
+
+/** An argument of a request: strings are sent as UTF-8, numbers as their decimal text. */
+export type CommandArg = Uint8Array | string | number | bigint
+
+/** Options of {@link RespWriter}. */
+export interface RespWriterOptions {
+  /** Size of each pooled chunk (default 64 KiB). */
+  chunkSize?: number
+  /** Payloads at least this long are referenced instead of copied (default 16 KiB). */
+  copyThreshold?: number
+}
+
+export class RespWriter {
+  readonly #chunkSize: number
+  readonly #copyThreshold: number
+  #chunk: Buffer
+  #pos = 0
+  #start = 0
+  #out: Buffer[] = []
+  #outBytes = 0
+
+  constructor(options: RespWriterOptions = {}) {
+    this.#chunkSize = options.chunkSize ?? 64 * 1024
+    this.#copyThreshold = options.copyThreshold ?? 16 * 1024
+    if (!Number.isSafeInteger(this.#chunkSize) || this.#chunkSize < 64) {
+      throw new RangeError(`chunkSize must be an integer >= 64, got ${this.#chunkSize}`)
+    }
+    this.#chunk = Buffer.allocUnsafe(this.#chunkSize)
+  }
+
+  /** Bytes written since the last {@link flush}. */
+  get length(): number {
+    return this.#outBytes + this.#pos - this.#start
+  }
+
+  /** `+text`: the text must not contain CR or LF. */
+  simple(text: string): this {
+    return this.#line(0x2b, text)
+  }
+
+  /** `-message`: the message must not contain CR or LF. */
+  error(message: string): this {
+    return this.#line(0x2d, message)
+  }
+
+  /** `:n` for a 64-bit signed integer. */
+  integer(n: number | bigint): this {
+    if (typeof n === 'number' && !Number.isSafeInteger(n)) {
+      throw new EncodeError(`integer reply must be a safe integer or a bigint, got ${n}`)
+    }
+    if (typeof n === 'bigint' && (n < -(2n ** 63n) || n >= 2n ** 63n)) {
+      throw new EncodeError(`integer reply must fit in a signed 64-bit integer, got ${n}`)
+    }
+    const text = String(n)
+    this.#reserve(text.length + 3)
+    const c = this.#chunk
+    c[this.#pos++] = 0x3a
+    this.#pos += c.write(text, this.#pos, 'latin1')
+    this.#crlf()
+    return this
+  }
+
+  /** `$len payload`, or the nil bulk string for `null`. */
+  bulk(value: Uint8Array | string | null): this {
+    if (value === null) return this.#raw(NIL_BULK)
+    if (typeof value === 'string') {
+      const length = Buffer.byteLength(value)
+      if (length >= this.#copyThreshold) return this.bulk(Buffer.from(value))
+      this.#header(0x24, length, length + 2)
+      this.#pos += this.#chunk.write(value, this.#pos, 'utf8')
+      this.#crlf()
+      return this
+    }
+    const length = value.length
+    if (length >= this.#copyThreshold) {
+      this.#header(0x24, length, 0)
+      this.#seal()
+      const view = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, length)
+      this.#out.push(view)
+      this.#outBytes += length
+      this.#reserve(2)
+      this.#crlf()
+      return this
+    }
+    this.#header(0x24, length, length + 2)
+    this.#chunk.set(value, this.#pos)
+    this.#pos += length
+    this.#crlf()
+    return this
+  }
+
+  /** The nil bulk string `$-1`. */
+  nil(): this {
+    return this.#raw(NIL_BULK)
+  }
+
+  /** `*n`: the header of an array whose `n` elements are written next. */
+  array(n: number): this {
+    if (!Number.isSafeInteger(n) || n < 0) throw new EncodeError(`array length must be >= 0, got ${n}`)
+    this.#header(0x2a, n, 0)
+    return this
+  }
+
+  /** The nil array `*-1`. */
+  nilArray(): this {
+    return this.#raw(NIL_ARRAY)
+  }
+
+  /**
+   * Any decoded value, recursively. Strings go out as bulk strings, since a JS string does
+   * not say which RESP string type it came from; use {@link simple} for status replies.
+   */
+  value(v: RespValue): this {
+    if (v === null) return this.nil()
+    if (typeof v === 'number' || typeof v === 'bigint') return this.integer(v)
+    if (typeof v === 'string' || v instanceof Uint8Array) return this.bulk(v)
+    if (Array.isArray(v)) {
+      this.array(v.length)
+      for (const item of v) this.value(item)
+      return this
+    }
+    return this.error(v.message)
+  }
+
+  /** A request: an array of bulk strings, as clients send it. */
+  command(args: readonly CommandArg[]): this {
+    if (args.length === 0) throw new EncodeError('a command needs at least its name')
+    this.array(args.length)
+    for (const arg of args) {
+      if (typeof arg === 'number' || typeof arg === 'bigint') this.bulk(String(arg))
+      else this.bulk(arg)
+    }
+    return this
+  }
+
+  /** Everything written since the last flush, as few buffers as possible. */
+  flush(): Buffer[] {
+    this.#seal()
+    const out = this.#out
+    this.#out = []
+    this.#outBytes = 0
+    return out
+  }
+
+  /** Everything written since the last flush, as one buffer (copies when there are several). */
+  flushOne(): Buffer {
+    const out = this.flush()
+    return out.length === 1 ? out[0]! : Buffer.concat(out)
+  }
+
+  #line(type: number, text: string): this {
+    if (text.includes('\r') || text.includes('\n')) {
+      throw new EncodeError(`a simple string or error must not contain CR or LF: ${JSON.stringify(text)}`)
+    }
+    const length = Buffer.byteLength(text)
+    this.#reserve(length + 3)
+    this.#chunk[this.#pos++] = type
+    this.#pos += this.#chunk.write(text, this.#pos, 'utf8')
+    this.#crlf()
+    return this
+  }
+
+  /** Writes `<type><n>\r\n`, reserving `extra` more bytes after it. */
+  #header(type: number, n: number, extra: number): void {
+    this.#reserve(24 + extra)
+    const c = this.#chunk
+    c[this.#pos++] = type
+    if (n < 10) {
+      c[this.#pos++] = 0x30 + n
+    } else {
+      const digits = n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : String(n).length
+      let p = this.#pos + digits
+      let v = n
+      while (p > this.#pos) {
+        c[--p] = 0x30 + (v % 10)
+        v = Math.floor(v / 10)
+      }
+      this.#pos += digits
+    }
+    this.#crlf()
+  }
+
+  #raw(bytes: Buffer): this {
+    this.#reserve(bytes.length)
+    this.#chunk.set(bytes, this.#pos)
+    this.#pos += bytes.length
+    return this
+  }
+
+  #crlf(): void {
+    this.#chunk.writeUInt16LE(CRLF, this.#pos)
+    this.#pos += 2
+  }
+
+  /** Moves the written part of the chunk to the output list. */
+  #seal(): void {
+    if (this.#pos > this.#start) {
+      this.#out.push(this.#chunk.subarray(this.#start, this.#pos))
+      this.#outBytes += this.#pos - this.#start
+      this.#start = this.#pos
+    }
+  }
+
+  #reserve(n: number): void {
+    if (this.#chunk.length - this.#pos >= n) return
+    this.#seal()
+    this.#chunk = Buffer.allocUnsafe(Math.max(this.#chunkSize, n))
+    this.#pos = 0
+    this.#start = 0
+  }
+}
+
+/** Encodes one request, e.g. `encodeCommand(['SET', key, value])`. */
+export function encodeCommand(args: readonly CommandArg[]): Buffer {
+  return new RespWriter({ chunkSize: 256, copyThreshold: Number.POSITIVE_INFINITY }).command(args).flushOne()
+}
+
+/** Encodes one value (see {@link RespWriter.value} for how strings are sent). */
+export function encodeValue(value: RespValue): Buffer {
+  return new RespWriter({ chunkSize: 256, copyThreshold: Number.POSITIVE_INFINITY }).value(value).flushOne()
+}

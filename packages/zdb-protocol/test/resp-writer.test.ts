@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { EncodeError, encodeCommand, encodeValue, ReplyError, RespWriter } from '../src/index.js'
+
+const wire = (w: RespWriter) => w.flushOne().toString('latin1')
+
+describe('RespWriter', () => {
+  it('encodes every RESP2 reply type byte for byte', () => {
+    const w = new RespWriter()
+      .simple('OK')
+      .error('Key not found')
+      .integer(-42)
+      .integer(2n ** 63n - 1n)
+      .bulk('héllo')
+      .bulk(Buffer.from([0, 13, 10]))
+      .bulk('')
+      .nil()
+      .array(2)
+      .integer(1)
+      .nilArray()
+      .array(0)
+    expect(wire(w)).toBe(
+      '+OK\r\n-Key not found\r\n:-42\r\n:9223372036854775807\r\n$6\r\nhéllo\r\n'.replace('é', '\xc3\xa9') +
+        '$3\r\n\0\r\n\r\n$0\r\n\r\n$-1\r\n*2\r\n:1\r\n*-1\r\n*0\r\n',
+    )
+  })
+
+  it('encodes a request as an array of bulk strings', () => {
+    expect(encodeCommand(['SET', Buffer.from('k'), 12, 5n]).toString()).toBe(
+      '*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\n12\r\n$1\r\n5\r\n',
+    )
+  })
+
+  it('encodes decoded values recursively', () => {
+    expect(encodeValue([Buffer.from('a'), [1, null], new ReplyError('bad')]).toString()).toBe(
+      '*3\r\n$1\r\na\r\n*2\r\n:1\r\n$-1\r\n-bad\r\n',
+    )
+  })
+
+  it('writes a thousand small replies into one buffer', () => {
+    const w = new RespWriter()
+    for (let i = 0; i < 1000; i++) w.bulk(`value-${i}`)
+    const out = w.flush()
+    expect(out).toHaveLength(1)
+    expect(out[0]!.length).toBe(w.length + out[0]!.length)
+  })
+
+  it('references a large payload instead of copying it', () => {
+    const payload = Buffer.alloc(64 * 1024, 1)
+    const out = new RespWriter().simple('x').bulk(payload).simple('y').flush()
+    expect(out).toHaveLength(3)
+    expect(out[1]).toBe(payload)
+    expect(Buffer.concat(out).toString('latin1')).toBe(`+x\r\n$65536\r\n${'\x01'.repeat(65536)}\r\n+y\r\n`)
+  })
+
+  it('never overwrites buffers it returned, across flushes and chunk boundaries', () => {
+    const w = new RespWriter({ chunkSize: 64 })
+    const flushed: Buffer[] = []
+    let expected = ''
+    for (let i = 0; i < 100; i++) {
+      const v = 'v'.repeat(i)
+      w.bulk(v)
+      expected += `$${i}\r\n${v}\r\n`
+      if (i % 7 === 0) flushed.push(...w.flush())
+    }
+    flushed.push(...w.flush())
+    expect(Buffer.concat(flushed).toString()).toBe(expected)
+  })
+
+  it('refuses CR or LF in a simple string or error', () => {
+    expect(() => new RespWriter().simple('a\r\nb')).toThrow(EncodeError)
+    expect(() => new RespWriter().error('a\nb')).toThrow(EncodeError)
+  })
+
+  it('refuses integers RESP cannot carry', () => {
+    expect(() => new RespWriter().integer(1.5)).toThrow(EncodeError)
+    expect(() => new RespWriter().integer(2n ** 63n)).toThrow(EncodeError)
+    expect(() => new RespWriter().array(-1)).toThrow(EncodeError)
+    expect(() => encodeCommand([])).toThrow(EncodeError)
+  })
+})

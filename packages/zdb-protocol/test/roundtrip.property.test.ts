@@ -1,0 +1,58 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { encodeCommand, ReplyError, type RespValue, RespWriter } from '../src/index.js'
+import { parseReplies, parseRequests, splitAt } from './helpers.js'
+
+const bytes = fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a))
+const command = fc.array(bytes, { minLength: 1, maxLength: 12 })
+const cuts = fc.array(fc.nat(), { maxLength: 40 })
+
+/** A reply and how to write it: strings as simple strings, so they decode back to strings. */
+type Tree = { value: RespValue; write: (w: RespWriter) => void }
+const line = fc.string({ maxLength: 40 }).filter((s) => !/[\r\n]/.test(s))
+const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
+  tree: fc.oneof(
+    { depthSize: 'small' },
+    line.map((s) => ({ value: s, write: (w: RespWriter) => w.simple(s) })),
+    line.map((s) => ({ value: new ReplyError(s), write: (w: RespWriter) => w.error(s) })),
+    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((n) => ({
+      value: Number.isSafeInteger(Number(n)) ? Number(n) : n,
+      write: (w: RespWriter) => w.integer(n),
+    })),
+    bytes.map((b) => ({ value: b, write: (w: RespWriter) => w.bulk(b) })),
+    fc.constant({ value: null, write: (w: RespWriter) => w.nil() }),
+    fc.array(tie('tree'), { maxLength: 5 }).map((items) => ({
+      value: items.map((i) => i.value),
+      write: (w: RespWriter) => {
+        w.array(items.length)
+        for (const i of items) i.write(w)
+      },
+    })),
+  ),
+}))
+
+describe('encode → split anywhere → parse is the identity', () => {
+  it('for pipelined requests', () => {
+    fc.assert(
+      fc.property(fc.array(command, { minLength: 1, maxLength: 20 }), cuts, (commands, at) => {
+        const stream = Buffer.concat(commands.map((c) => encodeCommand(c)))
+        const { events } = parseRequests(splitAt(stream, at))
+        expect(events).toEqual(commands.map((c) => ({ request: c.map((b) => b.toString('latin1')) })))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('for replies of every type, nested', () => {
+    fc.assert(
+      fc.property(fc.array(tree, { minLength: 1, maxLength: 10 }), cuts, (trees, at) => {
+        const w = new RespWriter({ chunkSize: 128, copyThreshold: 100 })
+        for (const t of trees) t.write(w)
+        const { replies, errors } = parseReplies(splitAt(Buffer.concat(w.flush()), at))
+        expect(errors).toEqual([])
+        expect(replies).toEqual(trees.map((t) => t.value))
+      }),
+      { numRuns: 300 },
+    )
+  })
+})
