@@ -9,7 +9,7 @@
  * @module
  */
 import { EncodeError } from './errors.js'
-import type { RespValue } from './resp-parser.js'
+import type { RespValue } from './resp-engine.js'
 
 const CRLF = 0x0a0d // little-endian u16 of "\r\n"
 const NIL_BULK = Buffer.from('$-1\r\n')

@@ -1,6 +1,6 @@
 /**
- * Streaming RESP2 parsers: {@link RequestParser} for servers (zdb's request rules, spec
- * zdb.md §1) and {@link ReplyParser} for clients (every RESP2 reply type).
+ * The state machine behind the streaming RESP2 parsers: `RequestParser` for servers (zdb's
+ * request rules, spec zdb.md §1) and `ReplyParser` for clients (every RESP2 reply type).
  *
  * Both are resumable state machines: a chunk may end anywhere, even inside a length header
  * or between the CR and LF, and parsing picks up there with the next chunk. Each input byte
@@ -14,7 +14,6 @@
  * @module
  */
 import { ProtocolError, type ProtocolErrorCode, ReplyError } from './errors.js'
-import { DEFAULT_MAX_REQUEST_BYTES, ZDB_MAX_ARGS, ZDB_MAX_BULK_LENGTH } from './limits.js'
 import { RequestFrame } from './request-frame.js'
 
 /** A decoded RESP2 value. Nil bulk strings and nil arrays decode to `null`. */
@@ -49,7 +48,7 @@ interface Frame {
   left: number
 }
 
-interface EngineLimits {
+export interface EngineLimits {
   maxArrayLength: number
   maxBulkLength: number
   maxRequestBytes: number
@@ -57,7 +56,8 @@ interface EngineLimits {
   maxLineLength: number
 }
 
-class RespEngine {
+/** The resumable RESP2 state machine behind both public parsers. */
+export class RespEngine {
   private state = S_TYPE
   private type = 0
   private num = 0
@@ -510,131 +510,8 @@ function char(b: number): string {
   return String.fromCharCode(b)
 }
 
-/** Options of {@link RequestParser}. Limits default to 0-db's. */
-export interface RequestParserOptions {
-  /**
-   * Called with each complete request, in order, as a reusable zero-allocation view (valid
-   * during the call only). Give this or `onRequest`. Must not throw.
-   */
-  onFrame?: (frame: RequestFrame) => void
-  /** Called with the arguments of each complete request, in order. Must not throw. */
-  onRequest?: (args: Buffer[]) => void
-  /**
-   * Called for each protocol violation, in order with the requests. Reply `err.reply` as an
-   * error; if `err.close`, close the connection after flushing (the parser ignores later input).
-   */
-  onError: (error: ProtocolError) => void
-  /** Most elements in one request (default {@link ZDB_MAX_ARGS}). */
-  maxArgs?: number
-  /** Largest bulk string in bytes (default {@link ZDB_MAX_BULK_LENGTH}). */
-  maxBulkLength?: number
-  /** Most payload bytes in one request (default {@link DEFAULT_MAX_REQUEST_BYTES}). */
-  maxRequestBytes?: number
-}
-
-/**
- * Server-side parser of zdb requests: RESP arrays of bulk strings, with 0-db's limits and
- * error replies (spec zdb.md §1). Recoverable violations (`*0`, too many arguments) keep
- * the stream framed; the others close it.
- */
-export class RequestParser {
-  readonly #engine: RespEngine
-
-  constructor(options: RequestParserOptions) {
-    const { onRequest, onFrame } = options
-    if ((onFrame === undefined) === (onRequest === undefined)) {
-      throw new TypeError('RequestParser needs exactly one of onFrame and onRequest')
-    }
-    this.#engine = new RespEngine(
-      true,
-      {
-        maxArrayLength: positive('maxArgs', options.maxArgs ?? ZDB_MAX_ARGS),
-        maxBulkLength: positive('maxBulkLength', options.maxBulkLength ?? ZDB_MAX_BULK_LENGTH),
-        maxRequestBytes: positive('maxRequestBytes', options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES),
-        maxDepth: 1,
-        maxLineLength: 0,
-      },
-      () => {},
-      options.onError,
-      onFrame ?? null,
-      onRequest ?? null,
-    )
-  }
-
-  /** Parses a chunk; the callbacks run synchronously for every frame it completes. */
-  feed(chunk: Buffer): void {
-    this.#engine.feed(chunk)
-  }
-
-  /** Bytes held for the incomplete request at the end of the input so far. */
-  get bufferedBytes(): number {
-    return this.#engine.bufferedBytes
-  }
-
-  /** True after a fatal violation: further input is ignored until {@link reset}. */
-  get closed(): boolean {
-    return this.#engine.closed
-  }
-
-  /** Drops any partial request and accepts input again. */
-  reset(): void {
-    this.#engine.reset()
-  }
-}
-
-/** Options of {@link ReplyParser}. */
-export interface ReplyParserOptions {
-  /** Called with each complete reply, in order. Error replies arrive as {@link ReplyError} values. */
-  onReply: (reply: RespValue) => void
-  /** Called once if the stream is not valid RESP2; the parser then ignores later input. */
-  onError: (error: ProtocolError) => void
-  /** Largest bulk string in bytes (default 512 MiB, as Redis). */
-  maxBulkLength?: number
-  /** Most elements of one array (default 2^24). */
-  maxArrayLength?: number
-  /** Deepest array nesting (default 32). */
-  maxDepth?: number
-  /** Longest simple string, error or integer line (default 64 KiB). */
-  maxLineLength?: number
-}
-
-/** Client-side parser of every RESP2 reply type, nested arrays included. */
-export class ReplyParser {
-  readonly #engine: RespEngine
-
-  constructor(options: ReplyParserOptions) {
-    this.#engine = new RespEngine(
-      false,
-      {
-        maxArrayLength: positive('maxArrayLength', options.maxArrayLength ?? 2 ** 24),
-        maxBulkLength: positive('maxBulkLength', options.maxBulkLength ?? 512 * 1024 * 1024),
-        maxRequestBytes: Number.POSITIVE_INFINITY,
-        maxDepth: positive('maxDepth', options.maxDepth ?? 32),
-        maxLineLength: positive('maxLineLength', options.maxLineLength ?? 64 * 1024),
-      },
-      options.onReply,
-      options.onError,
-    )
-  }
-
-  feed(chunk: Buffer): void {
-    this.#engine.feed(chunk)
-  }
-
-  get bufferedBytes(): number {
-    return this.#engine.bufferedBytes
-  }
-
-  get closed(): boolean {
-    return this.#engine.closed
-  }
-
-  reset(): void {
-    this.#engine.reset()
-  }
-}
-
-function positive(name: string, value: number): number {
+/** Validates a limit option, naming it in the error. */
+export function positive(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new RangeError(`${name} must be a positive integer, got ${value}`)
   }
