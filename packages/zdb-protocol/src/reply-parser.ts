@@ -4,6 +4,7 @@
  */
 import type { ProtocolError } from './errors.js'
 import { positive, RespEngine, type RespValue } from './resp-engine.js'
+import { StreamParser } from './stream-parser.js'
 
 /** Options of {@link ReplyParser}. */
 export interface ReplyParserOptions {
@@ -22,37 +23,21 @@ export interface ReplyParserOptions {
 }
 
 /** Client-side parser of every RESP2 reply type, nested arrays included. */
-export class ReplyParser {
-  readonly #engine: RespEngine
-
+export class ReplyParser extends StreamParser {
   constructor(options: ReplyParserOptions) {
-    this.#engine = new RespEngine(
-      false,
-      {
-        maxArrayLength: positive('maxArrayLength', options.maxArrayLength ?? 2 ** 24),
-        maxBulkLength: positive('maxBulkLength', options.maxBulkLength ?? 512 * 1024 * 1024),
-        maxRequestBytes: Number.POSITIVE_INFINITY,
-        maxDepth: positive('maxDepth', options.maxDepth ?? 32),
-        maxLineLength: positive('maxLineLength', options.maxLineLength ?? 64 * 1024),
-      },
-      options.onReply,
-      options.onError,
+    super(
+      new RespEngine(
+        false,
+        {
+          maxArrayLength: positive('maxArrayLength', options.maxArrayLength ?? 2 ** 24),
+          maxBulkLength: positive('maxBulkLength', options.maxBulkLength ?? 512 * 1024 * 1024),
+          maxRequestBytes: Number.POSITIVE_INFINITY,
+          maxDepth: positive('maxDepth', options.maxDepth ?? 32),
+          maxLineLength: positive('maxLineLength', options.maxLineLength ?? 64 * 1024),
+        },
+        options.onReply,
+        options.onError,
+      ),
     )
-  }
-
-  feed(chunk: Buffer): void {
-    this.#engine.feed(chunk)
-  }
-
-  get bufferedBytes(): number {
-    return this.#engine.bufferedBytes
-  }
-
-  get closed(): boolean {
-    return this.#engine.closed
-  }
-
-  reset(): void {
-    this.#engine.reset()
   }
 }

@@ -6,6 +6,7 @@ import type { ProtocolError } from './errors.js'
 import { DEFAULT_MAX_REQUEST_BYTES, ZDB_MAX_ARGS, ZDB_MAX_BULK_LENGTH } from './limits.js'
 import type { RequestFrame } from './request-frame.js'
 import { positive, RespEngine } from './resp-engine.js'
+import { StreamParser } from './stream-parser.js'
 
 /** Options of {@link RequestParser}. Limits default to 0-db's. */
 export interface RequestParserOptions {
@@ -34,47 +35,27 @@ export interface RequestParserOptions {
  * error replies (spec zdb.md §1). Recoverable violations (`*0`, too many arguments) keep
  * the stream framed; the others close it.
  */
-export class RequestParser {
-  readonly #engine: RespEngine
-
+export class RequestParser extends StreamParser {
   constructor(options: RequestParserOptions) {
     const { onRequest, onFrame } = options
     if ((onFrame === undefined) === (onRequest === undefined)) {
       throw new TypeError('RequestParser needs exactly one of onFrame and onRequest')
     }
-    this.#engine = new RespEngine(
-      true,
-      {
-        maxArrayLength: positive('maxArgs', options.maxArgs ?? ZDB_MAX_ARGS),
-        maxBulkLength: positive('maxBulkLength', options.maxBulkLength ?? ZDB_MAX_BULK_LENGTH),
-        maxRequestBytes: positive('maxRequestBytes', options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES),
-        maxDepth: 1,
-        maxLineLength: 0,
-      },
-      () => {},
-      options.onError,
-      onFrame ?? null,
-      onRequest ?? null,
+    super(
+      new RespEngine(
+        true,
+        {
+          maxArrayLength: positive('maxArgs', options.maxArgs ?? ZDB_MAX_ARGS),
+          maxBulkLength: positive('maxBulkLength', options.maxBulkLength ?? ZDB_MAX_BULK_LENGTH),
+          maxRequestBytes: positive('maxRequestBytes', options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES),
+          maxDepth: 1,
+          maxLineLength: 0,
+        },
+        () => {},
+        options.onError,
+        onFrame ?? null,
+        onRequest ?? null,
+      ),
     )
-  }
-
-  /** Parses a chunk; the callbacks run synchronously for every frame it completes. */
-  feed(chunk: Buffer): void {
-    this.#engine.feed(chunk)
-  }
-
-  /** Bytes held for the incomplete request at the end of the input so far. */
-  get bufferedBytes(): number {
-    return this.#engine.bufferedBytes
-  }
-
-  /** True after a fatal violation: further input is ignored until {@link reset}. */
-  get closed(): boolean {
-    return this.#engine.closed
-  }
-
-  /** Drops any partial request and accepts input again. */
-  reset(): void {
-    this.#engine.reset()
   }
 }

@@ -51,3 +51,14 @@ export function errorsOf(events: readonly Event[]): [string, string, boolean][] 
 export function requestsOf(events: readonly Event[]): string[][] {
   return events.flatMap((e) => ('request' in e ? [e.request] : []))
 }
+
+/** The error `fn` throws, which must be an instance of `type` (anything else fails the test). */
+export function thrown<E extends Error>(type: new (...args: never[]) => E, fn: () => unknown): E {
+  try {
+    fn()
+  } catch (error) {
+    if (error instanceof type) return error
+    throw error
+  }
+  throw new Error(`expected ${type.name} to be thrown`)
+}

@@ -7,16 +7,9 @@ import {
   type HistoryKey,
   ZdbFormatError,
 } from '../src/zdb/index.js'
+import { thrown } from './helpers.js'
 
-function formatError(fn: () => unknown): ZdbFormatError {
-  try {
-    fn()
-  } catch (error) {
-    if (error instanceof ZdbFormatError) return error
-    throw error
-  }
-  throw new Error('expected a ZdbFormatError')
-}
+const formatError = (fn: () => unknown) => thrown(ZdbFormatError, fn)
 
 // The README's example `HISTORY mykey "\x00\x00\x1b\x00\x00\x00"` is a v1 key (u16 fileid);
 // v2 widened fileid to u32, so the same position (file 0, offset 27) is 8 bytes.

@@ -24,6 +24,7 @@ import {
   type ZdbInfoFields,
   type ZdbNsInfoFields,
 } from '../src/zdb/index.js'
+import { thrown } from './helpers.js'
 
 const vector = (name: string) => readFileSync(new URL(`./vectors/${name}`, import.meta.url), 'utf8')
 
@@ -32,15 +33,7 @@ const NS_USERKEY_TEXT = vector('info-ns-userkey.txt')
 const NS_SEQ_ADMIN_TEXT = vector('info-ns-sequential-admin.txt')
 const NS_NODISK_TEXT = vector('info-ns-nodisk.txt')
 
-function formatError(fn: () => unknown): ZdbFormatError {
-  try {
-    fn()
-  } catch (error) {
-    if (error instanceof ZdbFormatError) return error
-    throw error
-  }
-  throw new Error('expected a ZdbFormatError')
-}
+const formatError = (fn: () => unknown) => thrown(ZdbFormatError, fn)
 
 const withoutRaw = <T extends { raw: unknown }>({ raw: _, ...rest }: T) => rest
 const crlf = (text: string) => text.replaceAll('\n', '\r\n')

@@ -7,16 +7,9 @@ import {
   type ScanCursor,
   ZdbFormatError,
 } from '../src/zdb/index.js'
+import { thrown } from './helpers.js'
 
-function formatError(fn: () => unknown): ZdbFormatError {
-  try {
-    fn()
-  } catch (error) {
-    if (error instanceof ZdbFormatError) return error
-    throw error
-  }
-  throw new Error('expected a ZdbFormatError')
-}
+const formatError = (fn: () => unknown) => thrown(ZdbFormatError, fn)
 
 // The first entry of index file 0x04030201 (it starts right after the 29-byte index header),
 // a 5-byte key with a 16-byte value whose CRC-32C (init 0, no final XOR) is 0xfb355d37.

@@ -1,16 +1,9 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeSeqKey, encodeSeqKey, SEQ_ID_MAX, SEQ_KEY_LENGTH, ZdbFormatError } from '../src/zdb/index.js'
+import { thrown } from './helpers.js'
 
-function formatError(fn: () => unknown): ZdbFormatError {
-  try {
-    fn()
-  } catch (error) {
-    if (error instanceof ZdbFormatError) return error
-    throw error
-  }
-  throw new Error('expected a ZdbFormatError')
-}
+const formatError = (fn: () => unknown) => thrown(ZdbFormatError, fn)
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 
