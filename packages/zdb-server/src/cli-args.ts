@@ -1,0 +1,157 @@
+/**
+ * Command-line parsing with upstream's flag names (spec zdb.md §4). Like `getopt_long_only`,
+ * `-port` equals `--port`, `--flag=value` and `--flag value` both work, and an unambiguous
+ * prefix (`--dat` is ambiguous, `--ind` is `--index`) names its flag.
+ * @module
+ */
+import { ZdbOptionError } from './errors.js'
+
+export const MIN_DATASIZE = 524288
+
+interface FlagSpec {
+  readonly takesValue: boolean
+  readonly supported: boolean
+}
+
+const FLAGS: Readonly<Record<string, FlagSpec>> = {
+  data: { takesValue: true, supported: true },
+  index: { takesValue: true, supported: true },
+  listen: { takesValue: true, supported: true },
+  port: { takesValue: true, supported: true },
+  datasize: { takesValue: true, supported: true },
+  mode: { takesValue: true, supported: true },
+  verbose: { takesValue: false, supported: true },
+  version: { takesValue: false, supported: true },
+  help: { takesValue: false, supported: true },
+  socket: { takesValue: true, supported: false },
+  dualnet: { takesValue: false, supported: false },
+  maxsize: { takesValue: true, supported: false },
+  admin: { takesValue: true, supported: false },
+  protect: { takesValue: false, supported: false },
+  hook: { takesValue: true, supported: false },
+  sync: { takesValue: false, supported: false },
+  synctime: { takesValue: true, supported: false },
+  secure: { takesValue: false, supported: false },
+  rotate: { takesValue: true, supported: false },
+  background: { takesValue: false, supported: false },
+  logfile: { takesValue: true, supported: false },
+  dump: { takesValue: false, supported: false },
+}
+
+export type CliCommand =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | {
+      kind: 'run'
+      host: string
+      port: number
+      dataDir: string
+      indexDir: string
+      datasize: number | undefined
+      verbose: boolean
+    }
+
+export const USAGE = `Usage: zdb-server [options]
+
+A 0-db (zdb) compatible key-value server.
+
+ Database settings:
+  --data  <dir>       data files directory (default ./zdb-data)
+  --index <dir>       index files directory (default ./zdb-index)
+  --mode  <mode>      running mode; only 'user' is supported yet (default user)
+  --datasize <size>   data file size before rotation, suffixes k M G T
+                      (default 256M, at least 524288 bytes)
+
+ Network options:
+  --listen <addr>     listen address (default 127.0.0.1; upstream uses ::)
+  --port   <port>     listen port (default 9900)
+
+ Other:
+  --verbose           print debug messages
+  --version           print the version and exit
+  --help              print this message and exit
+
+Not supported yet: --socket --dualnet --maxsize --admin --protect --hook --sync
+--synctime --secure --rotate --background --logfile --dump
+`
+
+/** Parses `argv` (without node and script); throws {@link ZdbOptionError} with a one-line reason. */
+export function parseArgs(argv: readonly string[]): CliCommand {
+  const values = new Map<string, string | true>()
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!
+    if (!token.startsWith('-') || token === '-' || token === '--') {
+      throw new ZdbOptionError(`unexpected argument '${token}'`)
+    }
+    const body = token.replace(/^--?/, '')
+    const eq = body.indexOf('=')
+    const given = eq === -1 ? body : body.slice(0, eq)
+    const name = resolveFlag(given, token)
+    const spec = FLAGS[name]!
+    if (!spec.supported) throw new ZdbOptionError(`--${name} is not supported yet by zdb-server`)
+    if (!spec.takesValue) {
+      if (eq !== -1) throw new ZdbOptionError(`--${name} takes no value`)
+      values.set(name, true)
+      continue
+    }
+    let value: string | undefined
+    if (eq !== -1) value = body.slice(eq + 1)
+    else value = argv[++i]
+    if (value === undefined) throw new ZdbOptionError(`--${name} needs a value`)
+    values.set(name, value)
+  }
+  if (values.has('help')) return { kind: 'help' }
+  if (values.has('version')) return { kind: 'version' }
+  const mode = values.get('mode')
+  if (typeof mode === 'string') {
+    if (mode === 'seq' || mode === 'direct') {
+      throw new ZdbOptionError(`--mode ${mode} is not supported yet by zdb-server (only user)`)
+    }
+    if (mode !== 'user') throw new ZdbOptionError(`--mode must be 'user', 'seq' or 'direct', got '${mode}'`)
+  }
+  const str = (name: string, fallback: string): string => {
+    const v = values.get(name)
+    return typeof v === 'string' ? v : fallback
+  }
+  const datasize = values.get('datasize')
+  return {
+    kind: 'run',
+    host: str('listen', '127.0.0.1'),
+    port: parsePort(str('port', '9900')),
+    dataDir: str('data', './zdb-data'),
+    indexDir: str('index', './zdb-index'),
+    datasize: typeof datasize === 'string' ? parseDatasize(datasize) : undefined,
+    verbose: values.has('verbose'),
+  }
+}
+
+function resolveFlag(given: string, token: string): string {
+  if (given in FLAGS) return given
+  const candidates = given.length > 0 ? Object.keys(FLAGS).filter((f) => f.startsWith(given)) : []
+  if (candidates.length === 1) return candidates[0]!
+  if (candidates.length > 1) {
+    throw new ZdbOptionError(`option '${token}' is ambiguous (${candidates.map((c) => `--${c}`).join(', ')})`)
+  }
+  throw new ZdbOptionError(`unknown option '${token}'`)
+}
+
+function parsePort(text: string): number {
+  const port = /^\d+$/.test(text) ? Number(text) : Number.NaN
+  if (!Number.isInteger(port) || port > 65535)
+    throw new ZdbOptionError(`--port must be 0..65535, got '${text}'`)
+  return port
+}
+
+const UNITS: Readonly<Record<string, number>> = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }
+
+/** Bytes, with an optional k/M/G/T suffix (powers of 1024); 524288 ≤ size < 4294967295. */
+export function parseDatasize(text: string): number {
+  const m = /^(\d+)([kKmMgGtT]?)$/.exec(text)
+  const size = m ? Number(m[1]) * (m[2] ? UNITS[m[2].toLowerCase()]! : 1) : Number.NaN
+  if (!Number.isSafeInteger(size) || size < MIN_DATASIZE || size >= 0xffffffff) {
+    throw new ZdbOptionError(
+      `--datasize must be ${MIN_DATASIZE}..4294967294 bytes (suffixes k, M, G, T allowed), got '${text}'`,
+    )
+  }
+  return size
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+/**
+ * `zdb-server`: runs the server until SIGINT or SIGTERM.
+ * @module
+ */
+import { type CliCommand, parseArgs, USAGE } from './cli-args.js'
+import { ZdbServerError } from './errors.js'
+import { createZdbServer } from './index.js'
+import { consoleLogger } from './logger.js'
+import { VERSION } from './version.js'
+
+function fail(message: string, hint = false): never {
+  process.stderr.write(`zdb-server: ${message}${hint ? ' (see --help)' : ''}\n`)
+  process.exit(1)
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  let command: CliCommand
+  try {
+    command = parseArgs(argv)
+  } catch (err) {
+    fail((err as Error).message, true)
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(USAGE)
+    return
+  }
+  if (command.kind === 'version') {
+    process.stdout.write(`zdb-server ${VERSION}\n`)
+    return
+  }
+  const logger = consoleLogger(command.verbose)
+  const server = await createZdbServer({
+    host: command.host,
+    port: command.port,
+    dataDir: command.dataDir,
+    indexDir: command.indexDir,
+    datasize: command.datasize,
+    logger,
+  }).catch((err: unknown) => {
+    if (err instanceof ZdbServerError) fail(err.message)
+    fail(command.verbose && err instanceof Error ? String(err.stack) : String((err as Error).message ?? err))
+  })
+  const { host, port } = server.address
+  const shown = host.includes(':') ? `[${host}]` : host
+  logger.info(`zdb-server listening on ${shown}:${port} (data ${command.dataDir}, index ${command.indexDir})`)
+  const stop = (signal: string): void => {
+    logger.debug(`${signal} received, closing`)
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => fail(`error while closing: ${String(err)}`),
+    )
+  }
+  process.once('SIGINT', () => stop('SIGINT'))
+  process.once('SIGTERM', () => stop('SIGTERM'))
+}
+
+void main(process.argv.slice(2))

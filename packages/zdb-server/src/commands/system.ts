@@ -1,0 +1,67 @@
+/**
+ * PING, TIME, INFO and STOP (upstream zdbd/commands_system.c).
+ * @module
+ */
+import type { CommandContext } from './context.js'
+
+export function ping(ctx: CommandContext): void {
+  ctx.out.simple('PONG')
+}
+
+/** `*2 $sec $usec`, both as strings as upstream sends them. */
+export function time(ctx: CommandContext): void {
+  const micros = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000))
+  ctx.out
+    .array(2)
+    .bulk(String(micros / 1_000_000n))
+    .bulk(String(micros % 1_000_000n))
+}
+
+/** Release builds refuse STOP; so does this server (stop it with a signal). */
+export function stop(ctx: CommandContext): void {
+  ctx.out.error('Unauthorized')
+}
+
+const mb = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(2)
+
+/** The INFO text: upstream's sections and field names, in upstream's order. */
+export function info(ctx: CommandContext): void {
+  const { stats, now, instanceId, revision } = ctx.server
+  const lines = [
+    '# server',
+    'server_name: 0-db (zdb)',
+    `server_revision: ${revision}`,
+    `engine_revision: ${revision}`,
+    `instance_id: ${instanceId}`,
+    `boot_time: ${stats.bootTime}`,
+    `uptime: ${now() - stats.bootTime}`,
+    '',
+    '# clients',
+    `clients_lifetime: ${stats.clientsLifetime}`,
+    '',
+    '# internals',
+    'sequential_key_size: 8',
+    '',
+    '# stats',
+    `commands_executed: ${stats.commandsExecuted}`,
+    `commands_failed: ${stats.commandsFailed}`,
+    `commands_unauthorized: ${stats.commandsUnauthorized}`,
+    `index_disk_read_failed: ${stats.indexReadFailed}`,
+    `index_disk_write_failed: ${stats.indexWriteFailed}`,
+    `data_disk_read_failed: ${stats.dataReadFailed}`,
+    `data_disk_write_failed: ${stats.dataWriteFailed}`,
+    `index_disk_read_bytes: ${stats.indexReadBytes}`,
+    `index_disk_read_mb: ${mb(stats.indexReadBytes)}`,
+    `index_disk_write_bytes: ${stats.indexWriteBytes}`,
+    `index_disk_write_mb: ${mb(stats.indexWriteBytes)}`,
+    `data_disk_read_bytes: ${stats.dataReadBytes}`,
+    `data_disk_read_mb: ${mb(stats.dataReadBytes)}`,
+    `data_disk_write_bytes: ${stats.dataWriteBytes}`,
+    `data_disk_write_mb: ${mb(stats.dataWriteBytes)}`,
+    `network_rx_bytes: ${stats.networkRxBytes}`,
+    `network_rx_mb: ${mb(stats.networkRxBytes)}`,
+    `network_tx_bytes: ${stats.networkTxBytes}`,
+    `network_tx_mb: ${mb(stats.networkTxBytes)}`,
+  ]
+  ctx.out.bulk(`${lines.join('\n')}\n`)
+}

@@ -1,0 +1,42 @@
+/**
+ * Argument checks shared by commands, with upstream's replies (zdbd/commands.c).
+ * @module
+ */
+import type { CommandContext } from './context.js'
+
+/** Longest key (idlen is a u8). */
+export const MAX_KEY_LENGTH = 255
+/** Longest namespace name accepted by NSNEW / SELECT / NSINFO. */
+export const MAX_NAMESPACE_LENGTH = 128
+
+/**
+ * Exactly `expected` arguments (command name included) → else `-Unexpected arguments`;
+ * unless `allowEmpty`, none may be empty → else `-Invalid argument`.
+ */
+export function expectArgs(
+  ctx: CommandContext,
+  args: Buffer[],
+  expected: number,
+  allowEmpty = false,
+): boolean {
+  if (args.length !== expected) {
+    ctx.out.error('Unexpected arguments')
+    return false
+  }
+  if (!allowEmpty && args.some((a) => a.length === 0)) {
+    ctx.out.error('Invalid argument')
+    return false
+  }
+  return true
+}
+
+/** C `atoll`: optional blanks and sign, then leading digits; anything else ends the number. */
+export function atoll(buf: Buffer): bigint {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(buf.toString('latin1'))
+  return m ? BigInt(m[1]!) : 0n
+}
+
+/** A timestamp argument as stored on disk: `atoll`, then truncated to the u32 field. */
+export function timestampArg(buf: Buffer): number {
+  return Number(BigInt.asUintN(32, atoll(buf)))
+}

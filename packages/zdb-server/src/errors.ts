@@ -1,0 +1,63 @@
+/**
+ * Typed errors of `@qsfs/zdb-server`. Callers branch on `name` or `code`, never on message text.
+ * @module
+ */
+
+/** Stable codes of {@link ZdbServerError}. */
+export type ZdbServerErrorCode =
+  | 'ERR_ZDB_INVALID_OPTION'
+  | 'ERR_ZDB_FORMAT'
+  | 'ERR_ZDB_LOCKED'
+  | 'ERR_ZDB_ADDRESS_IN_USE'
+  | 'ERR_ZDB_UNSUPPORTED'
+
+/** Base class: every error this package throws on purpose is one of these. */
+export class ZdbServerError extends Error {
+  override name = 'ZdbServerError'
+  readonly code: ZdbServerErrorCode
+
+  constructor(code: ZdbServerErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+/** An option or flag value was invalid (the message names it and the accepted range). */
+export class ZdbOptionError extends ZdbServerError {
+  override name = 'ZdbOptionError'
+  constructor(message: string) {
+    super('ERR_ZDB_INVALID_OPTION', message)
+  }
+}
+
+/** A file on disk is not valid 0-db v2 data (bad magic, version, or a corrupted header). */
+export class ZdbFormatError extends ZdbServerError {
+  override name = 'ZdbFormatError'
+  constructor(message: string) {
+    super('ERR_ZDB_FORMAT', message)
+  }
+}
+
+/** Another live server holds the `.lockfile` of the data or index directory. */
+export class ZdbLockedError extends ZdbServerError {
+  override name = 'ZdbLockedError'
+  constructor(message: string) {
+    super('ERR_ZDB_LOCKED', message)
+  }
+}
+
+/** The listen address and port are taken by another process. */
+export class ZdbAddressInUseError extends ZdbServerError {
+  override name = 'ZdbAddressInUseError'
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_ZDB_ADDRESS_IN_USE', message, options)
+  }
+}
+
+/** The on-disk state or an option uses a 0-db feature this version does not implement yet. */
+export class ZdbUnsupportedError extends ZdbServerError {
+  override name = 'ZdbUnsupportedError'
+  constructor(message: string) {
+    super('ERR_ZDB_UNSUPPORTED', message)
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * @module @qsfs/zdb-server
+ * An always-append key-value server, wire- and disk-compatible with 0-db (zdb) v2, standalone or
+ * embedded. Reference: shared/specs/zdb.md (§1 commands, §2 on-disk format).
+ */
+import { randomInt } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { ServerState } from './commands/context.js'
+import { ZdbOptionError } from './errors.js'
+import { acquireLock, type DirectoryLock } from './lockfile.js'
+import { silentLogger, type ZdbLogger } from './logger.js'
+import { Namespaces } from './namespaces.js'
+import { listen } from './server.js'
+import { createStats } from './stats.js'
+import { VERSION } from './version.js'
+
+export {
+  ZdbAddressInUseError,
+  ZdbFormatError,
+  ZdbLockedError,
+  ZdbOptionError,
+  ZdbServerError,
+  type ZdbServerErrorCode,
+  ZdbUnsupportedError,
+} from './errors.js'
+export { consoleLogger, silentLogger, type ZdbLogger } from './logger.js'
+
+/** Default data file size before rotation: 256 MiB, as upstream. */
+export const DEFAULT_DATASIZE = 256 * 1024 * 1024
+
+export interface ZdbServerOptions {
+  /** Listen address (default `127.0.0.1`; upstream's default is `::`). */
+  host?: string
+  /** TCP port (default 9900); 0 picks a free port, see {@link ZdbServer.address}. */
+  port?: number
+  /** Root of the data files (default `./zdb-data`). */
+  dataDir?: string
+  /** Root of the index files (default `./zdb-index`); must differ from `dataDir`. */
+  indexDir?: string
+  /** Bytes per data file before rotating to the next (default 256 MiB, at most 2^32 - 2). */
+  datasize?: number
+  /** Where messages go (default: nowhere). */
+  logger?: ZdbLogger
+  /** Unix time in seconds used for entry timestamps (default: the system clock); for tests. */
+  now?: () => number
+}
+
+export interface ZdbServer {
+  /** The bound address; `port` is the real one when 0 was asked. */
+  readonly address: { readonly host: string; readonly port: number }
+  /** Stops listening, ends every connection, closes the files and releases the locks. */
+  close(): Promise<void>
+}
+
+const systemNow = (): number => Math.floor(Date.now() / 1000)
+
+/** Opens the namespaces under `indexDir`/`dataDir` (creating `default`), then listens. */
+export async function createZdbServer(options: ZdbServerOptions = {}): Promise<ZdbServer> {
+  const host = options.host ?? '127.0.0.1'
+  const port = options.port ?? 9900
+  const dataDir = resolve(options.dataDir ?? './zdb-data')
+  const indexDir = resolve(options.indexDir ?? './zdb-index')
+  const datasize = options.datasize ?? DEFAULT_DATASIZE
+  const logger = options.logger ?? silentLogger
+  const now = options.now ?? systemNow
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ZdbOptionError(`port must be an integer 0..65535, got ${port}`)
+  }
+  if (!Number.isInteger(datasize) || datasize < 1 || datasize >= 0xffffffff) {
+    throw new ZdbOptionError(`datasize must be an integer 1..4294967294 (bytes), got ${datasize}`)
+  }
+  if (dataDir === indexDir) {
+    throw new ZdbOptionError(`dataDir and indexDir must be different directories, both are ${dataDir}`)
+  }
+  mkdirSync(dataDir, { recursive: true })
+  mkdirSync(indexDir, { recursive: true })
+  const locks: DirectoryLock[] = []
+  let namespaces: Namespaces | undefined
+  try {
+    locks.push(acquireLock(dataDir, 'data'))
+    locks.push(acquireLock(indexDir, 'index'))
+    const stats = createStats(now())
+    namespaces = Namespaces.open({ indexRoot: indexDir, dataRoot: dataDir, datasize, now, logger, stats })
+    const state: ServerState = {
+      namespaces,
+      stats,
+      now,
+      instanceId: randomInt(0, 0xffffffff),
+      revision: `zdb-server-${VERSION}`,
+      logger,
+    }
+    const listener = await listen(state, host, port)
+    const opened = namespaces
+    let closed: Promise<void> | undefined
+    return {
+      address: { host, port: listener.port },
+      close() {
+        closed ??= listener.close().then(() => {
+          opened.close()
+          for (const lock of locks) lock.release()
+        })
+        return closed
+      },
+    }
+  } catch (err) {
+    namespaces?.close()
+    for (const lock of locks) lock.release()
+    throw err
+  }
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest'
+import { parseArgs, parseDatasize } from '../src/cli-args.js'
+import { ZdbOptionError } from '../src/errors.js'
+
+describe('command-line flags (spec §4)', () => {
+  it('defaults: 127.0.0.1:9900, ./zdb-data, ./zdb-index', () => {
+    expect(parseArgs([])).toEqual({
+      kind: 'run',
+      host: '127.0.0.1',
+      port: 9900,
+      dataDir: './zdb-data',
+      indexDir: './zdb-index',
+      datasize: undefined,
+      verbose: false,
+    })
+  })
+
+  it('accepts --flag value, --flag=value, the single-dash long form and unique prefixes', () => {
+    const parsed = parseArgs(['-port', '1234', '--listen=::1', '--data', '/d', '-ind', '/i', '--verbose'])
+    expect(parsed).toMatchObject({ port: 1234, host: '::1', dataDir: '/d', indexDir: '/i', verbose: true })
+  })
+
+  it('--help and --version win over other flags', () => {
+    expect(parseArgs(['--port', '1', '--help'])).toEqual({ kind: 'help' })
+    expect(parseArgs(['-version'])).toEqual({ kind: 'version' })
+  })
+
+  it('refuses unknown, ambiguous, valueless and positional arguments with a one-line reason', () => {
+    expect(() => parseArgs(['--bogus'])).toThrow("unknown option '--bogus'")
+    expect(() => parseArgs(['--da', 'x'])).toThrow(/ambiguous/)
+    expect(() => parseArgs(['--port'])).toThrow('--port needs a value')
+    expect(() => parseArgs(['extra'])).toThrow(/unexpected argument/)
+    expect(() => parseArgs(['--port', '70000'])).toThrow(ZdbOptionError)
+  })
+
+  it('upstream flags not implemented yet fail instead of being ignored', () => {
+    for (const flag of ['--socket', '--dualnet', '--maxsize', '--admin', '--protect', '--hook', '--sync']) {
+      expect(() => parseArgs([flag, 'x'])).toThrow(/not supported yet/)
+    }
+    for (const flag of ['--synctime', '--rotate', '--background', '--logfile']) {
+      expect(() => parseArgs([flag, 'x'])).toThrow(/not supported yet/)
+    }
+    expect(() => parseArgs(['--mode', 'seq'])).toThrow(/not supported yet/)
+    expect(() => parseArgs(['--mode', 'bad'])).toThrow(/'user', 'seq' or 'direct'/)
+    expect(parseArgs(['--mode', 'user'])).toMatchObject({ kind: 'run' })
+  })
+
+  it('--datasize takes k/M/G/T suffixes and upstream bounds', () => {
+    expect(parseDatasize('524288')).toBe(524288)
+    expect(parseDatasize('512k')).toBe(524288)
+    expect(parseDatasize('256M')).toBe(256 * 2 ** 20)
+    expect(parseDatasize('3G')).toBe(3 * 2 ** 30)
+    expect(() => parseDatasize('524287')).toThrow(/524288/)
+    expect(() => parseDatasize('4G')).toThrow(ZdbOptionError)
+    expect(() => parseDatasize('12x')).toThrow(ZdbOptionError)
+  })
+})

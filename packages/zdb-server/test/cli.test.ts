@@ -1,0 +1,126 @@
+/** The `zdb-server` binary, run from source through tsx so no build is needed. */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { TestClient, text } from './helpers/client.js'
+import { type TempDirs, tempDirs } from './helpers/server.js'
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url))
+const cliArgs = ['--import', 'tsx', 'src/cli.ts']
+let dirs: TempDirs
+let children: ChildProcess[]
+
+function runSync(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [...cliArgs, ...args], {
+    cwd: packageDir,
+    encoding: 'utf8',
+    timeout: 15000,
+  })
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** Starts the CLI on port 0 and resolves with the port from its "listening on" line. */
+function startCli(args: string[]): Promise<{ child: ChildProcess; port: number; line: string }> {
+  const child = spawn(process.execPath, [...cliArgs, '--port', '0', ...args], { cwd: packageDir })
+  children.push(child)
+  return new Promise((resolve, reject) => {
+    let out = ''
+    let err = ''
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /zdb-server listening on .*:(\d+) .*/.exec(out)
+      if (m) resolve({ child, port: Number(m[1]), line: m[0] })
+    })
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString()
+    })
+    child.on('exit', (code) => reject(new Error(`cli exited with ${code}: ${err}`)))
+  })
+}
+
+const exitCode = (child: ChildProcess): Promise<number | null> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode)
+    else child.on('exit', (code) => resolve(code))
+  })
+
+beforeEach(() => {
+  dirs = tempDirs()
+  children = []
+})
+afterEach(() => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  dirs.remove()
+})
+
+describe('zdb-server CLI', () => {
+  it('--help prints the usage with defaults and exits 0', () => {
+    const r = runSync(['--help'])
+    expect(r.status).toBe(0)
+    expect(r.stdout).toContain('Usage: zdb-server')
+    expect(r.stdout).toContain('default ./zdb-data')
+    expect(r.stdout).toContain('default 9900')
+  })
+
+  it('an unknown flag prints one line pointing to --help and exits 1, without a stack trace', () => {
+    const r = runSync(['--bogus'])
+    expect(r.status).toBe(1)
+    expect(r.stderr.trim().split('\n')).toEqual(["zdb-server: unknown option '--bogus' (see --help)"])
+  })
+
+  it('an upstream flag that is not implemented yet exits 1 and says so', () => {
+    const r = runSync(['--admin', 'secret'])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain('--admin is not supported yet')
+  })
+
+  it('starts, answers PING, and exits 0 on SIGTERM', async () => {
+    const { child, port, line } = await startCli(['--data', dirs.dataDir, '--index', dirs.indexDir])
+    expect(line).toBe(
+      `zdb-server listening on 127.0.0.1:${port} (data ${dirs.dataDir}, index ${dirs.indexDir})`,
+    )
+    const c = await TestClient.connect('127.0.0.1', port)
+    expect(await c.call('PING')).toBe('PONG')
+    await c.close()
+    child.kill('SIGTERM')
+    expect(await exitCode(child)).toBe(0)
+  })
+
+  it('a second instance on the same directories refuses to start with a clear message', async () => {
+    await startCli(['--data', dirs.dataDir, '--index', dirs.indexDir])
+    const r = runSync(['--port', '0', '--data', dirs.dataDir, '--index', dirs.indexDir])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/^zdb-server: data directory .* is in use by another zdb-server \(pid \d+/)
+  })
+
+  it('a busy port exits 1 with a clear message', async () => {
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    const port = (blocker.address() as { port: number }).port
+    try {
+      const r = runSync(['--port', String(port), '--data', dirs.dataDir, '--index', dirs.indexDir])
+      expect(r.status).toBe(1)
+      expect(r.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`)
+    } finally {
+      blocker.close()
+    }
+  })
+})
+
+const redisCli = spawnSync('redis-cli', ['--version']).status === 0
+
+describe.runIf(redisCli)('with redis-cli', () => {
+  it('redis-cli SET then GET against our server prints the key, then the value', async () => {
+    const { port } = await startCli(['--data', dirs.dataDir, '--index', dirs.indexDir])
+    const cli = (...args: string[]): string =>
+      execFileSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }).trim()
+    expect(cli('SET', 'a', 'b')).toBe('a')
+    expect(cli('GET', 'a')).toBe('b')
+    expect(cli('PING')).toBe('PONG')
+    const c = await TestClient.connect('127.0.0.1', port)
+    expect(text(await c.call('GET', 'a'))).toBe('b')
+    await c.close()
+  })
+})
