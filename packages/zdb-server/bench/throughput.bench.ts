@@ -1,0 +1,92 @@
+/**
+ * Requests/s of our zdb-server next to redis-server, both as separate processes on loopback,
+ * driven by the same redis-benchmark in the same run: SET and GET, 100 B and 4 KiB values,
+ * 50 clients, pipeline 1 and 16. Needs `redis-server` and `redis-benchmark` (Debian redis-server,
+ * redis-tools) and a built package (`pnpm --filter @qsfs/zdb-server build`).
+ *
+ *   pnpm --filter @qsfs/zdb-server bench:throughput      # BENCH_REQUESTS=200000 by default
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Started, startProcess, waitForPing } from './processes.js'
+
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200_000)
+const CLIENTS = 50
+
+function redisBenchmark(port: number, test: 'set' | 'get', size: number, pipeline: number): number {
+  const csv = execFileSync(
+    'redis-benchmark',
+    [
+      '-p',
+      String(port),
+      '-t',
+      test,
+      '-n',
+      String(REQUESTS),
+      '-c',
+      String(CLIENTS),
+      '-P',
+      String(pipeline),
+    ].concat(['-d', String(size), '-r', '1000000', '--csv', '-q']),
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  )
+  const row = csv.split('\n').find((l) => l.startsWith(`"${test.toUpperCase()}"`))
+  if (!row) throw new Error(`redis-benchmark printed no ${test} row:\n${csv}`)
+  return Number(row.split(',')[1]!.replaceAll('"', ''))
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'zdb-bench-'))
+const servers: Started[] = []
+try {
+  const ours = await startProcess('node', (port) => [
+    join(import.meta.dirname, '../dist/cli.js'),
+    '--listen',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--data',
+    join(dir, 'data'),
+    '--index',
+    join(dir, 'index'),
+  ])
+  servers.push(ours)
+  const redis = await startProcess('redis-server', (port) => [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ])
+  servers.push(redis)
+  await Promise.all([waitForPing(ours.port), waitForPing(redis.port)])
+
+  const rows = [['test', 'value', 'pipeline', 'zdb-server req/s', 'redis-server req/s', 'ratio']]
+  for (const pipeline of [1, 16]) {
+    for (const size of [100, 4096]) {
+      // SET first so that the GETs find values.
+      for (const test of ['set', 'get'] as const) {
+        const a = redisBenchmark(ours.port, test, size, pipeline)
+        const b = redisBenchmark(redis.port, test, size, pipeline)
+        rows.push([
+          test.toUpperCase(),
+          `${size} B`,
+          String(pipeline),
+          a.toFixed(0),
+          b.toFixed(0),
+          `${(a / b).toFixed(2)}x`,
+        ])
+      }
+    }
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '))
+  console.log(`${REQUESTS} requests, ${CLIENTS} clients, random keys over 1M, node ${process.version}`)
+} finally {
+  for (const s of servers) s.stop()
+  rmSync(dir, { recursive: true, force: true })
+}
