@@ -1,0 +1,93 @@
+/**
+ * Erasure-coding throughput of the standard Reed-Solomon engine (k = 16, m = 4, 64 MiB of
+ * random data, 4 MiB shards) next to a plain memory copy of the same bytes, and next to the
+ * native `@ronomon/reed-solomon` addon. Ronomon uses a Cauchy matrix, so its shards differ from
+ * ours: it is a speed reference only. All measured in the same run; best of BENCH_ROUNDS.
+ *
+ *   pnpm --filter @qsfs/zstor-codec bench        # BENCH_ROUNDS=5 by default
+ */
+import { randomFillSync } from 'node:crypto'
+import { createRequire } from 'node:module'
+import { cpus } from 'node:os'
+import { createStandardRs } from '../src/index.js'
+
+interface Ronomon {
+  create(k: number, m: number): unknown
+  encode(
+    context: unknown,
+    sources: number,
+    targets: number,
+    buffer: Buffer,
+    bufferOffset: number,
+    bufferSize: number,
+    parity: Buffer,
+    parityOffset: number,
+    paritySize: number,
+    callback: (error?: Error) => void,
+  ): void
+}
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const K = 16
+const M = 4
+const TOTAL = 64 * 1024 * 1024
+const SHARD = TOTAL / K
+
+async function best(run: () => unknown): Promise<number> {
+  await run() // warm-up: JIT, caches, decode plan
+  let ms = Number.POSITIVE_INFINITY
+  for (let i = 0; i < ROUNDS; i++) {
+    const t0 = performance.now()
+    await run()
+    ms = Math.min(ms, performance.now() - t0)
+  }
+  return ms
+}
+
+const data = randomFillSync(Buffer.allocUnsafe(TOTAL))
+const shards = Array.from({ length: K }, (_, i) => data.subarray(i * SHARD, (i + 1) * SHARD))
+const copyTarget = Buffer.allocUnsafe(TOTAL)
+
+const rs = createStandardRs(K, M)
+const parity = await rs.encode(shards)
+const damaged = [...shards, ...parity].map((s, i) => (i < M ? null : s))
+const rebuilt = await rs.reconstruct(damaged)
+if (!rebuilt.every((s, i) => Buffer.compare(s, i < K ? shards[i]! : parity[i - K]!) === 0)) {
+  throw new Error('reconstruct did not give back the original shards')
+}
+
+const ronomon = createRequire(import.meta.url)('@ronomon/reed-solomon') as Ronomon
+const context = ronomon.create(K, M)
+const ronomonParity = Buffer.alloc(SHARD * M)
+const mask = (from: number, to: number) => {
+  let bits = 0
+  for (let i = from; i < to; i++) bits |= 1 << i
+  return bits
+}
+const ronomonEncode = () =>
+  new Promise<void>((resolve, reject) =>
+    ronomon.encode(context, mask(0, K), mask(K, K + M), data, 0, TOTAL, ronomonParity, 0, SHARD * M, (e) =>
+      e ? reject(e) : resolve(),
+    ),
+  )
+
+const rows: [string, number][] = [
+  ['Buffer.copy (baseline)', await best(() => data.copy(copyTarget))],
+  ['encode, ours', await best(() => rs.encode(shards))],
+  [`reconstruct ${M} data shards, ours`, await best(() => rs.reconstruct(damaged))],
+  ['encode, @ronomon/reed-solomon (native)', await best(ronomonEncode)],
+]
+
+const mbps = (ms: number) => TOTAL / 1e6 / (ms / 1000)
+const baseline = mbps(rows[0]![1])
+console.log(
+  `k = ${K}, m = ${M}, ${TOTAL / 2 ** 20} MiB of data (${SHARD / 2 ** 20} MiB shards), best of ${ROUNDS}`,
+)
+console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores)\n`)
+console.log('| operation | time | MB/s of data | ratio to copy |')
+console.log('|---|---|---|---|')
+for (const [name, ms] of rows) {
+  console.log(
+    `| ${name} | ${ms.toFixed(1)} ms | ${mbps(ms).toFixed(0)} | ${(mbps(ms) / baseline).toFixed(3)}× |`,
+  )
+}

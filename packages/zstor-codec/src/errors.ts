@@ -1,0 +1,54 @@
+/**
+ * Typed errors of the codec. Callers branch on `name` or `code`, never on message text;
+ * messages say what was wrong and what to do about it.
+ * @module
+ */
+
+/** Stable codes of {@link ErasureCodeError}. */
+export type ErasureCodeErrorCode =
+  /** `k` or `m` out of range (k 1..255, m 1..256-k). */
+  | 'ERR_RS_PARAMS'
+  /** An array of shards does not hold the number of shards the code needs. */
+  | 'ERR_RS_SHARD_COUNT'
+  /** A shard is not a `Uint8Array` (or, for reconstruct, not `null`/`undefined` either). */
+  | 'ERR_RS_SHARD_TYPE'
+  /** Shards of one stripe have different lengths. */
+  | 'ERR_RS_SHARD_SIZE'
+  /** Fewer than `k` shards are present, so the stripe cannot be rebuilt. */
+  | 'ERR_RS_TOO_FEW_SHARDS'
+  /** The padding of joined data shards is not the one {@link padAndSplit} writes. */
+  | 'ERR_RS_PADDING'
+  /** Any other argument of the wrong type or out of range. */
+  | 'ERR_RS_ARGUMENT'
+
+/** A misuse of an erasure coder, or input it cannot decode. */
+export class ErasureCodeError extends Error {
+  override readonly name = 'ErasureCodeError'
+  readonly code: ErasureCodeErrorCode
+
+  constructor(code: ErasureCodeErrorCode, message: string) {
+    super(`${code}: ${message}`)
+    this.code = code
+  }
+}
+
+/** Stable codes of {@link GaloisFieldError}. */
+export type GaloisFieldErrorCode =
+  | 'ERR_GF_DIVISION_BY_ZERO'
+  | 'ERR_GF_SINGULAR_MATRIX'
+  | 'ERR_GF_MATRIX_SHAPE'
+
+/**
+ * An impossible GF(2^8) operation: division by zero, inverting a singular matrix, or matrices
+ * whose shapes do not fit. The coders only invert sub-matrices of an MDS code, which are never
+ * singular, so seeing one of these from a coder is a bug.
+ */
+export class GaloisFieldError extends Error {
+  override readonly name = 'GaloisFieldError'
+  readonly code: GaloisFieldErrorCode
+
+  constructor(code: GaloisFieldErrorCode, message: string) {
+    super(`${code}: ${message}`)
+    this.code = code
+  }
+}
