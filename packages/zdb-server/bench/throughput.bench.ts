@@ -12,26 +12,36 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Started, startProcess, waitForPing } from './processes.js'
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200_000)
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400_000)
 const CLIENTS = 50
 
-function redisBenchmark(port: number, test: 'set' | 'get', size: number, pipeline: number): number {
-  const csv = execFileSync(
-    'redis-benchmark',
-    [
-      '-p',
-      String(port),
-      '-t',
-      test,
-      '-n',
-      String(REQUESTS),
-      '-c',
-      String(CLIENTS),
-      '-P',
-      String(pipeline),
-    ].concat(['-d', String(size), '-r', '1000000', '--csv', '-q']),
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-  )
+function redisBenchmark(
+  port: number,
+  test: 'set' | 'get',
+  size: number,
+  pipeline: number,
+  requests = REQUESTS,
+): number {
+  const args = [
+    '-p',
+    port,
+    '-t',
+    test,
+    '-n',
+    requests,
+    '-c',
+    CLIENTS,
+    '-P',
+    pipeline,
+    '-d',
+    size,
+    '-r',
+    1_000_000,
+  ]
+  const csv = execFileSync('redis-benchmark', [...args.map(String), '--csv', '-q'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
   const row = csv.split('\n').find((l) => l.startsWith(`"${test.toUpperCase()}"`))
   if (!row) throw new Error(`redis-benchmark printed no ${test} row:\n${csv}`)
   return Number(row.split(',')[1]!.replaceAll('"', ''))
@@ -64,6 +74,10 @@ try {
   ])
   servers.push(redis)
   await Promise.all([waitForPing(ours.port), waitForPing(redis.port)])
+  // Warm both up (JIT, allocator, first files) so the measured runs compare steady states.
+  for (const port of [ours.port, redis.port]) {
+    for (const test of ['set', 'get'] as const) redisBenchmark(port, test, 100, 16, REQUESTS / 4)
+  }
 
   const rows = [['test', 'value', 'pipeline', 'zdb-server req/s', 'redis-server req/s', 'ratio']]
   for (const pipeline of [1, 16]) {

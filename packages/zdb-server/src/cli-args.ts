@@ -48,6 +48,8 @@ export type CliCommand =
       dataDir: string
       indexDir: string
       datasize: number | undefined
+      /** `--mode`; `direct` is mapped to `seq`. Absent means mixed mode. */
+      mode: 'user' | 'seq' | undefined
       verbose: boolean
     }
 
@@ -58,7 +60,8 @@ A 0-db (zdb) compatible key-value server.
  Database settings:
   --data  <dir>       data files directory (default ./zdb-data)
   --index <dir>       index files directory (default ./zdb-index)
-  --mode  <mode>      running mode; only 'user' is supported yet (default user)
+  --mode  <mode>      force every namespace to 'user' or 'seq' ('direct' = seq);
+                      default: mixed, new namespaces are user mode
   --datasize <size>   data file size before rotation, suffixes k M G T
                       (default 256M, at least 524288 bytes)
 
@@ -102,12 +105,12 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   }
   if (values.has('help')) return { kind: 'help' }
   if (values.has('version')) return { kind: 'version' }
-  const mode = values.get('mode')
-  if (typeof mode === 'string') {
-    if (mode === 'seq' || mode === 'direct') {
-      throw new ZdbOptionError(`--mode ${mode} is not supported yet by zdb-server (only user)`)
-    }
-    if (mode !== 'user') throw new ZdbOptionError(`--mode must be 'user', 'seq' or 'direct', got '${mode}'`)
+  const modeArg = values.get('mode')
+  let mode: 'user' | 'seq' | undefined
+  if (typeof modeArg === 'string') {
+    if (modeArg === 'user') mode = 'user'
+    else if (modeArg === 'seq' || modeArg === 'direct') mode = 'seq'
+    else throw new ZdbOptionError(`--mode must be 'user', 'seq' or 'direct', got '${modeArg}'`)
   }
   const str = (name: string, fallback: string): string => {
     const v = values.get(name)
@@ -121,6 +124,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     dataDir: str('data', './zdb-data'),
     indexDir: str('index', './zdb-index'),
     datasize: typeof datasize === 'string' ? parseDatasize(datasize) : undefined,
+    mode,
     verbose: values.has('verbose'),
   }
 }

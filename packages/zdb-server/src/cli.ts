@@ -36,6 +36,7 @@ async function main(argv: readonly string[]): Promise<void> {
     dataDir: command.dataDir,
     indexDir: command.indexDir,
     datasize: command.datasize,
+    mode: command.mode,
     logger,
   }).catch((err: unknown) => {
     if (err instanceof ZdbServerError) fail(err.message)

@@ -10,6 +10,7 @@ export type ZdbServerErrorCode =
   | 'ERR_ZDB_LOCKED'
   | 'ERR_ZDB_ADDRESS_IN_USE'
   | 'ERR_ZDB_UNSUPPORTED'
+  | 'ERR_ZDB_MODE_MISMATCH'
 
 /** Base class: every error this package throws on purpose is one of these. */
 export class ZdbServerError extends Error {
@@ -59,5 +60,13 @@ export class ZdbUnsupportedError extends ZdbServerError {
   override name = 'ZdbUnsupportedError'
   constructor(message: string) {
     super('ERR_ZDB_UNSUPPORTED', message)
+  }
+}
+
+/** A namespace on disk is in another mode (its `i0` header) than the one the server is forced to. */
+export class ZdbModeMismatchError extends ZdbServerError {
+  override name = 'ZdbModeMismatchError'
+  constructor(message: string) {
+    super('ERR_ZDB_MODE_MISMATCH', message)
   }
 }

@@ -10,6 +10,7 @@ import type { ServerState } from './commands/context.js'
 import { ZdbOptionError } from './errors.js'
 import { acquireLock, type DirectoryLock } from './lockfile.js'
 import { silentLogger, type ZdbLogger } from './logger.js'
+import type { ServerMode } from './namespace.js'
 import { Namespaces } from './namespaces.js'
 import { listen } from './server.js'
 import { createStats } from './stats.js'
@@ -19,12 +20,14 @@ export {
   ZdbAddressInUseError,
   ZdbFormatError,
   ZdbLockedError,
+  ZdbModeMismatchError,
   ZdbOptionError,
   ZdbServerError,
   type ZdbServerErrorCode,
   ZdbUnsupportedError,
 } from './errors.js'
 export { consoleLogger, silentLogger, type ZdbLogger } from './logger.js'
+export type { NamespaceMode, ServerMode } from './namespace.js'
 
 /** Default data file size before rotation: 256 MiB, as upstream. */
 export const DEFAULT_DATASIZE = 256 * 1024 * 1024
@@ -40,6 +43,12 @@ export interface ZdbServerOptions {
   indexDir?: string
   /** Bytes per data file before rotating to the next (default 256 MiB, at most 2^32 - 2). */
   datasize?: number
+  /**
+   * Key mode (spec zdb.md §4 `--mode`). `'mixed'` (default): new namespaces are user mode and
+   * each existing one keeps the mode of its `i0` header. `'user'` or `'seq'`: new namespaces
+   * get that mode, and an existing namespace in the other mode is refused at start.
+   */
+  mode?: ServerMode
   /** Where messages go (default: nowhere). */
   logger?: ZdbLogger
   /** Unix time in seconds used for entry timestamps (default: the system clock); for tests. */
@@ -64,6 +73,10 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
   const datasize = options.datasize ?? DEFAULT_DATASIZE
   const logger = options.logger ?? silentLogger
   const now = options.now ?? systemNow
+  const mode = options.mode ?? 'mixed'
+  if (mode !== 'mixed' && mode !== 'user' && mode !== 'seq') {
+    throw new ZdbOptionError(`mode must be 'user', 'seq' or 'mixed', got '${String(mode)}'`)
+  }
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ZdbOptionError(`port must be an integer 0..65535, got ${port}`)
   }
@@ -81,7 +94,15 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
     locks.push(acquireLock(dataDir, 'data'))
     locks.push(acquireLock(indexDir, 'index'))
     const stats = createStats(now())
-    namespaces = Namespaces.open({ indexRoot: indexDir, dataRoot: dataDir, datasize, now, logger, stats })
+    namespaces = Namespaces.open({
+      indexRoot: indexDir,
+      dataRoot: dataDir,
+      datasize,
+      now,
+      logger,
+      stats,
+      mode,
+    })
     const state: ServerState = {
       namespaces,
       stats,

@@ -1,6 +1,8 @@
 /**
- * Startup replay of a namespace's index files `i0..iN` into the key map (spec zdb.md §2,
- * "Startup", user mode): every entry is applied in order and a deleted one removes its key.
+ * Startup replay of a namespace's index files `i0..iN` (spec zdb.md §2, "Startup").
+ * - User mode: every entry is applied to the key map in order; a deleted one removes its key.
+ * - Seq mode: only counters (entries per file, live entries, live bytes); every entry must
+ *   have an 8-byte key, so that id `n` sits at `29 + rel * 42`.
  *
  * Crash recovery: a torn entry at the end of an index file, or a last entry whose data entry
  * is missing or fails its CRC (the index was written, the data was not), is truncated away and
@@ -18,20 +20,34 @@ import {
   encodeIndexHeader,
   INDEX_FLAG_DELETED,
   INDEX_HEADER_SIZE,
+  INDEX_MODE_SEQ,
   INDEX_MODE_USER,
   type IndexEntry,
+  SEQ_KEY_SIZE,
 } from './format/index-file.js'
 import { dataFilePath, indexFilePath } from './format/paths.js'
 import type { ZdbLogger } from './logger.js'
 import type { KeyEntry } from './namespace.js'
+import type { EntryLocation } from './namespace-files.js'
 
 export interface ReplayResult {
   /** Mode from `i0`'s header. */
   mode: number
-  keys: Map<string, KeyEntry>
   lastFileId: number
-  /** Offset of the last index entry (in the last file holding one), 0 if none. */
-  lastEntryOffset: number
+  /** The last index entry (in the last file holding one), null if none. */
+  lastEntry: EntryLocation | null
+  /** User mode: live keys. Empty in seq mode. */
+  keys: Map<string, KeyEntry>
+  /**
+   * User mode: upstream's `nextentry`, +1 for every entry whose key was not live when replayed.
+   * Seq mode: 0 (the seq index derives it from `counts`).
+   */
+  inserts: number
+  /** Seq mode: entries per index file. */
+  counts: number[]
+  /** Seq mode: live entries and their payload bytes. */
+  seqEntries: number
+  seqDataBytes: number
 }
 
 interface Located {
@@ -39,16 +55,32 @@ interface Located {
   offset: number
 }
 
-export function replayIndexFiles(indexDir: string, dataDir: string, logger: ZdbLogger): ReplayResult {
+/** Replays `i0..iN`; a namespace without `i0` gets one in `newMode`. */
+export function replayIndexFiles(
+  indexDir: string,
+  dataDir: string,
+  logger: ZdbLogger,
+  newMode: number = INDEX_MODE_USER,
+): ReplayResult {
   let count = 0
   while (existsSync(indexFilePath(indexDir, count))) count++
-  if (count === 0) {
-    writeFileSync(indexFilePath(indexDir, 0), encodeIndexHeader({ fileId: 0, mode: INDEX_MODE_USER }))
-    return { mode: INDEX_MODE_USER, keys: new Map(), lastFileId: 0, lastEntryOffset: 0 }
+  const result: ReplayResult = {
+    mode: newMode,
+    lastFileId: Math.max(0, count - 1),
+    lastEntry: null,
+    keys: new Map(),
+    inserts: 0,
+    counts: [],
+    seqEntries: 0,
+    seqDataBytes: 0,
   }
-  const keys = new Map<string, KeyEntry>()
+  if (count === 0) {
+    writeFileSync(indexFilePath(indexDir, 0), encodeIndexHeader({ fileId: 0, mode: newMode }))
+    result.counts.push(0)
+    return result
+  }
+  const keys = result.keys
   let mode = INDEX_MODE_USER
-  let lastEntryOffset = 0
   for (let id = 0; id < count; id++) {
     const path = indexFilePath(indexDir, id)
     const isLast = id === count - 1
@@ -58,18 +90,39 @@ export function replayIndexFiles(indexDir: string, dataDir: string, logger: ZdbL
       // A crash during rotation leaves the newest file empty or with a torn header.
       logger.warn(`${path}: index header is ${buf.length} bytes, rewriting it`)
       writeFileSync(path, encodeIndexHeader({ fileId: id, mode }))
+      result.counts.push(0)
       continue
     }
     const header = decodeIndexHeader(buf, path)
     if (id === 0) {
       mode = header.mode
-      if (mode !== INDEX_MODE_USER) return { mode, keys, lastFileId: count - 1, lastEntryOffset }
+      result.mode = mode
+      if (mode !== INDEX_MODE_USER && mode !== INDEX_MODE_SEQ) {
+        throw new ZdbFormatError(`${path}: index mode ${mode} is not supported (0 user, 1 seq)`)
+      }
+    } else if (header.mode !== mode) {
+      throw new ZdbFormatError(`${path}: index mode ${header.mode} differs from i0's mode ${mode}`)
     }
     const entries = parseEntries(buf, path, logger)
     if (isLast) dropUnbackedTail(entries, dataDir, path, logger)
+    result.counts.push(entries.length)
+    if (entries.length > 0) result.lastEntry = { fileId: id, offset: entries.at(-1)!.offset }
+    if (mode === INDEX_MODE_SEQ) {
+      for (const { entry, offset } of entries) {
+        if (entry.key.length !== SEQ_KEY_SIZE) {
+          throw new ZdbFormatError(
+            `${path}: entry at offset ${offset} has a ${entry.key.length}-byte key; a sequential namespace needs ${SEQ_KEY_SIZE}`,
+          )
+        }
+        if (entry.flags & INDEX_FLAG_DELETED) continue
+        result.seqEntries += 1
+        result.seqDataBytes += entry.length
+      }
+      continue
+    }
     for (const { entry, offset } of entries) {
-      lastEntryOffset = offset
       const name = entry.key.toString('latin1')
+      if (!keys.has(name)) result.inserts += 1
       if (entry.flags & INDEX_FLAG_DELETED) {
         keys.delete(name)
         continue
@@ -86,7 +139,7 @@ export function replayIndexFiles(indexDir: string, dataDir: string, logger: ZdbL
       })
     }
   }
-  return { mode, keys, lastFileId: count - 1, lastEntryOffset }
+  return result
 }
 
 function parseEntries(buf: Buffer, path: string, logger: ZdbLogger): Located[] {

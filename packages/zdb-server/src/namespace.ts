@@ -1,47 +1,40 @@
 /**
- * One 0-db namespace in user-key mode: its files on disk (spec zdb.md §2) and the in-memory
- * key map rebuilt from them at open.
+ * One 0-db namespace (spec zdb.md §1, §2) in user-key or sequential mode: its settings, its
+ * files ({@link NamespaceFiles}), and how keys find their entries.
+ * - User mode: every live key is in an in-memory map rebuilt at open.
+ * - Seq mode: keys are 8-byte little-endian ids, resolved by {@link SeqKeys}.
  *
  * Every operation is synchronous, so requests of one connection complete in order and no two
- * writes interleave. Write order is upstream's: data entry, then index entry; an overwrite or
- * DEL flags the old index entry in place.
+ * writes interleave. Write order is upstream's: data entry, then index entry.
  * @module
  */
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { crc32c } from './crc32c.js'
-import { scanDataFile } from './data-scan.js'
-import { ZdbFormatError, ZdbUnsupportedError } from './errors.js'
-import { FdCache } from './fd-cache.js'
-import { readExact, writeAll } from './file-io.js'
+import { ZdbFormatError, ZdbModeMismatchError } from './errors.js'
+import { DATA_FLAG_DELETED } from './format/data-file.js'
 import {
-  DATA_ENTRY_SIZE,
-  DATA_FLAG_DELETED,
-  DATA_HEADER_SIZE,
-  decodeDataEntryHeader,
-  decodeDataHeader,
-  encodeDataEntryHead,
-  encodeDataHeader,
-} from './format/data-file.js'
-import {
-  encodeIndexEntry,
-  encodeIndexHeader,
-  INDEX_FLAG_DELETED,
-  INDEX_FLAGS_OFFSET,
+  decodeIndexEntry,
+  INDEX_ENTRY_SIZE,
   INDEX_HEADER_SIZE,
+  INDEX_MODE_SEQ,
   INDEX_MODE_USER,
   type IndexEntry,
 } from './format/index-file.js'
-import { dataFilePath, indexFilePath, LEGACY_INDEX_FILE } from './format/paths.js'
+import { LEGACY_INDEX_FILE } from './format/paths.js'
 import type { ZdbLogger } from './logger.js'
+import { type EntryLocation, NamespaceFiles } from './namespace-files.js'
 import { replayIndexFiles } from './namespace-replay.js'
 import { type NamespaceSettings, readOrCreateSettings, writeSettings } from './namespace-settings.js'
+import { SeqKeys, type SeqKeysState } from './seq-keys.js'
 import type { ServerStats } from './stats.js'
 
-/** The live state of one key, as kept in memory. */
+export { type EntryLocation, NamespaceWriteError } from './namespace-files.js'
+
+/** The live state of one key. */
 export interface KeyEntry {
   key: Buffer
-  /** Index file holding the live index entry (always equal to `dataId`). */
+  /** Index file holding the live index entry. */
   fileId: number
   idxOffset: number
   dataId: number
@@ -50,6 +43,11 @@ export interface KeyEntry {
   crc: number
   timestamp: number
 }
+
+/** Mode of one namespace. */
+export type NamespaceMode = 'user' | 'seq'
+/** Mode of a server: forced to one mode, or mixed (new namespaces are user mode). */
+export type ServerMode = NamespaceMode | 'mixed'
 
 export interface NamespaceOptions {
   name: string
@@ -61,67 +59,63 @@ export interface NamespaceOptions {
   now: () => number
   logger: ZdbLogger
   stats: ServerStats
-}
-
-/** Which file a failed write was aimed at; commands map it to upstream's error strings. */
-export class NamespaceWriteError extends Error {
-  override readonly name = 'NamespaceWriteError'
-  constructor(
-    readonly target: 'data' | 'index',
-    options?: ErrorOptions,
-  ) {
-    super(`cannot write ${target}`, options)
-  }
+  /** Default `'mixed'`. A forced mode that differs from `i0`'s header is refused. */
+  mode?: ServerMode
 }
 
 export type SetOutcome = 'written' | 'unchanged'
+
+/** Upstream's in-memory cost of a user-mode key (spec §5): 64 bytes + the key. */
+const USER_ENTRY_OVERHEAD = 64
 
 export class Namespace {
   readonly name: string
   readonly indexDir: string
   readonly dataDir: string
+  readonly mode: NamespaceMode
   settings: NamespaceSettings
+  readonly #files: NamespaceFiles
+  /** User mode: every live key. Empty in seq mode. */
   readonly #keys: Map<string, KeyEntry>
+  /** Seq mode only. */
+  readonly #seq: SeqKeys | undefined
   readonly #datasize: number
   readonly #now: () => number
-  readonly #logger: ZdbLogger
-  readonly #stats: ServerStats
-  readonly #dataReaders = new FdCache('r')
-  readonly #indexWriters = new FdCache('r+')
+  /** User mode: live payload bytes and key bytes. */
   #dataBytes: number
-  #fileId: number
-  #indexFd: number
-  #dataFd: number
-  #indexSize: number
-  #dataSize: number
-  #indexPrevious: number
-  #dataPrevious: number
+  #keyBytes = 0
+  /** User mode: upstream's `nextentry` (new keys inserted, replays included). */
+  #inserts: number
   #closed = false
 
-  private constructor(options: NamespaceOptions, state: OpenState) {
+  private constructor(
+    options: NamespaceOptions,
+    mode: NamespaceMode,
+    files: NamespaceFiles,
+    state: OpenState,
+  ) {
     this.name = options.name
-    this.indexDir = join(options.indexRoot, options.name)
-    this.dataDir = join(options.dataRoot, options.name)
+    this.indexDir = files.indexDir
+    this.dataDir = files.dataDir
+    this.mode = mode
     this.settings = state.settings
+    this.#files = files
     this.#keys = state.keys
     this.#datasize = options.datasize
     this.#now = options.now
-    this.#logger = options.logger
-    this.#stats = options.stats
+    this.#inserts = state.inserts
     this.#dataBytes = 0
-    for (const e of state.keys.values()) this.#dataBytes += e.length
-    this.#fileId = state.fileId
-    this.#indexFd = state.indexFd
-    this.#dataFd = state.dataFd
-    this.#indexSize = state.indexSize
-    this.#dataSize = state.dataSize
-    this.#indexPrevious = state.indexPrevious
-    this.#dataPrevious = state.dataPrevious
+    for (const e of state.keys.values()) {
+      this.#dataBytes += e.length
+      this.#keyBytes += e.key.length
+    }
+    this.#seq = mode === 'seq' ? new SeqKeys(files, options.datasize, state.seq) : undefined
   }
 
   /**
    * Opens (creating if needed) the namespace directories and replays `i0..iN` (spec §2,
-   * "Startup"). A torn tail of the last index or data file is truncated and logged.
+   * "Startup"). A torn tail of the last index or data file is truncated and logged. Throws
+   * {@link ZdbModeMismatchError} if `options.mode` forces a mode other than `i0`'s.
    */
   static open(options: NamespaceOptions): Namespace {
     const indexDir = join(options.indexRoot, options.name)
@@ -133,128 +127,155 @@ export class Namespace {
         `${indexDir} holds a 0-db v1 index (${LEGACY_INDEX_FILE}); convert it with upstream tools first`,
       )
     }
+    const forced = options.mode ?? 'mixed'
     const settings = readOrCreateSettings(indexDir, options.name)
-    const replay = replayIndexFiles(indexDir, dataDir, options.logger)
-    if (replay.mode !== INDEX_MODE_USER) {
-      throw new ZdbUnsupportedError(
-        `namespace "${options.name}" is in sequential mode, which this version does not support yet`,
+    const newMode = forced === 'seq' ? INDEX_MODE_SEQ : INDEX_MODE_USER
+    const replay = replayIndexFiles(indexDir, dataDir, options.logger, newMode)
+    const mode: NamespaceMode = replay.mode === INDEX_MODE_SEQ ? 'seq' : 'user'
+    if (forced !== 'mixed' && forced !== mode) {
+      throw new ZdbModeMismatchError(
+        `namespace "${options.name}" is in ${mode === 'seq' ? 'sequential' : 'user'} mode (header of ${join(indexDir, 'i0')}), but the server runs with --mode ${forced}; start it with --mode ${mode} or without --mode`,
       )
     }
-    const fileId = replay.lastFileId
-    const indexFd = openSync(indexFilePath(indexDir, fileId), 'r+')
-    let dataFd: number
-    try {
-      dataFd = openCurrentDataFile(dataDir, fileId, options.logger)
-    } catch (err) {
-      closeSync(indexFd)
-      throw err
-    }
-    const scan = scanDataFile(dataFd, fstatSync(dataFd).size)
-    return new Namespace(options, {
+    const files = new NamespaceFiles({
+      indexDir,
+      dataDir,
+      name: options.name,
+      fileId: replay.lastFileId,
+      lastEntry: replay.lastEntry,
+      mode: replay.mode,
+      logger: options.logger,
+      stats: options.stats,
+    })
+    return new Namespace(options, mode, files, {
       settings,
       keys: replay.keys,
-      fileId,
-      indexFd,
-      dataFd,
-      indexSize: fstatSync(indexFd).size,
-      dataSize: scan.validEnd,
-      indexPrevious: replay.lastEntryOffset,
-      dataPrevious: scan.lastOffset ?? 0,
+      inserts: replay.inserts,
+      seq: { counts: replay.counts, entries: replay.seqEntries, dataBytes: replay.seqDataBytes },
     })
   }
 
   /** Number of live keys (DBSIZE). */
   get entries(): number {
-    return this.#keys.size
+    return this.#seq ? this.#seq.entries : this.#keys.size
   }
 
   /** Sum of the live payload lengths. */
   get dataBytes(): number {
-    return this.#dataBytes
+    return this.#seq ? this.#seq.dataBytes : this.#dataBytes
+  }
+
+  /** Upstream's in-memory index size: 64 + key bytes per live key in user mode, 0 in seq mode. */
+  get indexMemoryBytes(): number {
+    return this.mode === 'seq' ? 0 : this.#keys.size * USER_ENTRY_OVERHEAD + this.#keyBytes
+  }
+
+  /** Upstream's `nextentry`: the next seq id, or the count of key insertions in user mode. */
+  get nextId(): number {
+    return this.#seq ? this.#seq.nextId : this.#inserts
   }
 
   /** Id of the current index and data files. */
   get currentFileId(): number {
-    return this.#fileId
+    return this.#files.fileId
   }
 
   /** Offset where the next data entry goes. */
   get currentDataOffset(): number {
-    return this.#dataSize
+    return this.#files.dataSize
   }
 
+  /** The last index entry written (RSCAN starts there), null if none. */
+  get lastEntry(): EntryLocation | null {
+    return this.#files.lastEntry
+  }
+
+  /** The live entry of `key` (in seq mode, an 8-byte id), or undefined. */
   get(key: Buffer): KeyEntry | undefined {
-    return this.#keys.get(key.toString('latin1'))
+    return this.#seq ? this.#seq.get(key) : this.#keys.get(key.toString('latin1'))
   }
 
   /** The payload of a live key; throws if the data file cannot be read. */
   read(entry: KeyEntry): Buffer {
-    try {
-      const fd = this.#dataFdFor(entry.dataId)
-      const payload = readExact(fd, entry.length, entry.dataOffset + DATA_ENTRY_SIZE + entry.key.length)
-      this.#stats.dataReadBytes += entry.length
-      return payload
-    } catch (err) {
-      this.#stats.dataReadFailed += 1
-      throw err
-    }
+    return this.#files.readPayload(entry.dataId, entry.dataOffset, entry.key.length, entry.length)
+  }
+
+  /** The payload an index entry points at; throws if the data file cannot be read. */
+  readEntryPayload(entry: IndexEntry): Buffer {
+    return this.#files.readPayload(entry.dataId, entry.dataOffset, entry.key.length, entry.length)
   }
 
   /** CHECK: 1 if the stored payload matches the stored CRC, 0 if not, -1 if unreadable. */
   check(entry: KeyEntry): 1 | 0 | -1 {
     try {
-      const fd = this.#dataFdFor(entry.dataId)
-      const head = decodeDataEntryHeader(readExact(fd, DATA_ENTRY_SIZE, entry.dataOffset))!
-      const payload = readExact(fd, head.dataLength, entry.dataOffset + DATA_ENTRY_SIZE + head.keyLength)
-      this.#stats.dataReadBytes += head.dataLength
-      return crc32c(payload) === head.crc ? 1 : 0
+      const { crc, payload } = this.#files.readDataEntry(entry.dataId, entry.dataOffset)
+      return crc32c(payload) === crc ? 1 : 0
     } catch {
-      this.#stats.dataReadFailed += 1
       return -1
     }
   }
 
   /**
-   * SET in user mode (spec §2, "Writes"). An unchanged value (same CRC, length and bytes)
-   * writes nothing. Throws {@link NamespaceWriteError} when a file cannot be written.
+   * The index entry at `at` if a whole entry is there (deleted or not), else null. Used by
+   * cursors and HISTORY keys, which clients can forge: the caller checks the fields.
+   */
+  readIndexEntry(at: EntryLocation): IndexEntry | null {
+    const size = this.indexFileSize(at.fileId)
+    if (at.offset < INDEX_HEADER_SIZE || at.offset + INDEX_ENTRY_SIZE > size) return null
+    try {
+      return decodeIndexEntry(this.#files.readIndex(at.fileId, at.offset, INDEX_ENTRY_SIZE + 255), 0)
+    } catch {
+      return null
+    }
+  }
+
+  /** Size of index file `fileId`, 0 if it does not exist. */
+  indexFileSize(fileId: number): number {
+    return this.#files.indexFileSize(fileId)
+  }
+
+  /** Up to `length` bytes of index file `fileId` at `position`. */
+  readIndexBytes(fileId: number, position: number, length: number): Buffer {
+    return this.#files.readIndex(fileId, position, length)
+  }
+
+  /**
+   * SET of an existing key (spec §2, "Writes"); in user mode also of a new key. An unchanged
+   * value (same CRC, length and bytes) writes nothing. Seq mode: a live 8-byte key only (the
+   * command checks), and the update consumes one id. Throws `NamespaceWriteError`.
    */
   set(key: Buffer, value: Buffer, timestamp?: number): SetOutcome {
     this.#assertOpen()
+    if (this.#seq) return this.#seq.update(key, value, timestamp ?? this.#now())
     const crc = crc32c(value)
     const existing = this.get(key)
-    if (
-      existing &&
-      existing.crc === crc &&
-      existing.length === value.length &&
-      this.#sameValue(existing, value)
-    ) {
-      return 'unchanged'
-    }
-    // A file holding no entry yet is never left for the next one, so a value larger than
-    // datasize cannot make every SET create a new empty file.
-    if (this.#dataSize + value.length > this.#datasize && this.#dataSize > DATA_HEADER_SIZE) this.#rotate()
+    if (existing && this.#unchanged(existing, value, crc)) return 'unchanged'
+    this.#files.rotateIfNeeded(value.length, this.#datasize)
     const ts = timestamp ?? this.#now()
-    const dataOffset = this.#appendData(key, value, crc, 0, ts)
-    if (existing) this.#flagDeleted(existing)
-    const idxOffset = this.#appendIndex({
+    const dataOffset = this.#files.appendData(key, value, crc, 0, ts)
+    if (existing) this.#files.flagDeleted({ fileId: existing.fileId, offset: existing.idxOffset })
+    const at = this.#files.appendIndex({
       key,
       dataOffset,
       length: value.length,
-      previous: this.#indexPrevious,
       flags: 0,
-      dataId: this.#fileId,
+      dataId: this.#files.fileId,
       timestamp: ts,
       crc,
       parentId: existing ? existing.fileId : 0,
       parentOffset: existing ? existing.idxOffset : 0,
     })
     if (existing) this.#dataBytes -= existing.length
+    else {
+      this.#inserts += 1
+      this.#keyBytes += key.length
+    }
     this.#dataBytes += value.length
     this.#keys.set(key.toString('latin1'), {
       key: Buffer.from(key),
-      fileId: this.#fileId,
-      idxOffset,
-      dataId: this.#fileId,
+      fileId: at.fileId,
+      idxOffset: at.offset,
+      dataId: at.fileId,
       dataOffset,
       length: value.length,
       crc,
@@ -263,17 +284,26 @@ export class Namespace {
     return 'written'
   }
 
+  /** Seq mode: appends `value` under the next id and returns its 8-byte key. */
+  append(value: Buffer, timestamp?: number): Buffer {
+    this.#assertOpen()
+    if (!this.#seq) throw new Error(`namespace "${this.name}" is not in sequential mode`)
+    return this.#seq.append(value, timestamp ?? this.#now())
+  }
+
   /**
-   * DEL (spec §2): appends a data entry with `datalen=0, crc=0, flags=1`, flags the live index
-   * entry in place and forgets the key. Returns false if the key is not live.
+   * DEL (spec §2): appends a data entry with `datalen=0, crc=0, flags=1` and flags the live
+   * index entry in place. Returns false if the key is not live.
    */
   del(key: Buffer, timestamp?: number): boolean {
     this.#assertOpen()
+    if (this.#seq) return this.#seq.del(key, timestamp ?? this.#now())
     const existing = this.get(key)
     if (!existing) return false
-    this.#appendData(key, Buffer.alloc(0), 0, DATA_FLAG_DELETED, timestamp ?? this.#now())
-    this.#flagDeleted(existing)
+    this.#files.appendData(key, Buffer.alloc(0), 0, DATA_FLAG_DELETED, timestamp ?? this.#now())
+    this.#files.flagDeleted({ fileId: existing.fileId, offset: existing.idxOffset })
     this.#keys.delete(key.toString('latin1'))
+    this.#keyBytes -= key.length
     this.#dataBytes -= existing.length
     return true
   }
@@ -287,166 +317,26 @@ export class Namespace {
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    closeSync(this.#indexFd)
-    closeSync(this.#dataFd)
-    this.#dataReaders.closeAll()
-    this.#indexWriters.closeAll()
+    this.#files.close()
   }
 
   #assertOpen(): void {
     if (this.#closed) throw new Error(`namespace "${this.name}" is closed`)
   }
 
-  #sameValue(entry: KeyEntry, value: Buffer): boolean {
+  #unchanged(existing: KeyEntry, value: Buffer, crc: number): boolean {
+    if (existing.crc !== crc || existing.length !== value.length) return false
     try {
-      return this.read(entry).equals(value)
+      return this.read(existing).equals(value)
     } catch {
       return false
     }
-  }
-
-  #dataFdFor(dataId: number): number {
-    return dataId === this.#fileId ? this.#dataFd : this.#dataReaders.get(dataFilePath(this.dataDir, dataId))
-  }
-
-  #appendData(key: Buffer, value: Buffer, crc: number, flags: number, timestamp: number): number {
-    const offset = this.#dataSize
-    const head = encodeDataEntryHead(
-      { dataLength: value.length, previous: this.#dataPrevious, crc, flags, timestamp: timestamp >>> 0 },
-      key,
-    )
-    try {
-      writeAll(this.#dataFd, [head, value], offset)
-    } catch (err) {
-      this.#stats.dataWriteFailed += 1
-      this.#rollback(this.#dataFd, offset)
-      throw new NamespaceWriteError('data', { cause: err })
-    }
-    this.#dataSize = offset + head.length + value.length
-    this.#dataPrevious = offset
-    this.#stats.dataWriteBytes += head.length + value.length
-    return offset
-  }
-
-  #appendIndex(entry: IndexEntry): number {
-    const offset = this.#indexSize
-    const bytes = encodeIndexEntry({ ...entry, timestamp: entry.timestamp >>> 0 })
-    try {
-      writeAll(this.#indexFd, [bytes], offset)
-    } catch (err) {
-      this.#stats.indexWriteFailed += 1
-      this.#rollback(this.#indexFd, offset)
-      throw new NamespaceWriteError('index', { cause: err })
-    }
-    this.#indexSize = offset + bytes.length
-    this.#indexPrevious = offset
-    this.#stats.indexWriteBytes += bytes.length
-    return offset
-  }
-
-  #flagDeleted(entry: KeyEntry): void {
-    try {
-      const fd =
-        entry.fileId === this.#fileId
-          ? this.#indexFd
-          : this.#indexWriters.get(indexFilePath(this.indexDir, entry.fileId))
-      writeAll(fd, [Buffer.of(INDEX_FLAG_DELETED)], entry.idxOffset + INDEX_FLAGS_OFFSET)
-      this.#stats.indexWriteBytes += 1
-    } catch (err) {
-      this.#stats.indexWriteFailed += 1
-      throw new NamespaceWriteError('index', { cause: err })
-    }
-  }
-
-  /** Cuts a partially written entry off so the next append starts at a clean boundary. */
-  #rollback(fd: number, size: number): void {
-    try {
-      ftruncateSync(fd, size)
-    } catch (err) {
-      this.#logger.error(`namespace ${this.name}: cannot truncate after a failed write: ${String(err)}`)
-    }
-  }
-
-  /** Jumps to index and data files N+1 (index first, as upstream). */
-  #rotate(): void {
-    const next = this.#fileId + 1
-    const indexPath = indexFilePath(this.indexDir, next)
-    const dataPath = dataFilePath(this.dataDir, next)
-    let indexFd: number
-    let dataFd: number
-    try {
-      indexFd = createWithHeader(indexPath, encodeIndexHeader({ fileId: next, mode: INDEX_MODE_USER }))
-    } catch (err) {
-      this.#stats.indexWriteFailed += 1
-      throw new NamespaceWriteError('index', { cause: err })
-    }
-    try {
-      dataFd = createWithHeader(dataPath, encodeDataHeader(next))
-    } catch (err) {
-      closeSync(indexFd)
-      this.#stats.dataWriteFailed += 1
-      throw new NamespaceWriteError('data', { cause: err })
-    }
-    closeSync(this.#indexFd)
-    closeSync(this.#dataFd)
-    this.#logger.debug(`namespace ${this.name}: rotated to files ${next}`)
-    this.#fileId = next
-    this.#indexFd = indexFd
-    this.#dataFd = dataFd
-    this.#indexSize = INDEX_HEADER_SIZE
-    this.#dataSize = DATA_HEADER_SIZE
-    this.#stats.indexWriteBytes += INDEX_HEADER_SIZE
-    this.#stats.dataWriteBytes += DATA_HEADER_SIZE
   }
 }
 
 interface OpenState {
   settings: NamespaceSettings
   keys: Map<string, KeyEntry>
-  fileId: number
-  indexFd: number
-  dataFd: number
-  indexSize: number
-  dataSize: number
-  indexPrevious: number
-  dataPrevious: number
-}
-
-/** Creates (or empties) `path`, writes `header`, returns an `r+` fd. */
-function createWithHeader(path: string, header: Buffer): number {
-  const fd = openSync(path, 'w+')
-  try {
-    writeAll(fd, [header], 0)
-  } catch (err) {
-    closeSync(fd)
-    throw err
-  }
-  return fd
-}
-
-/** Opens `d<fileId>`, writing its header if the file is missing or shorter than one. */
-function openCurrentDataFile(dataDir: string, fileId: number, logger: ZdbLogger): number {
-  const path = dataFilePath(dataDir, fileId)
-  if (!existsSync(path)) return createWithHeader(path, encodeDataHeader(fileId))
-  const fd = openSync(path, 'r+')
-  const size = fstatSync(fd).size
-  if (size < DATA_HEADER_SIZE) {
-    if (size > 0) logger.warn(`${path}: torn data header (${size} bytes), rewriting it`)
-    writeAll(fd, [encodeDataHeader(fileId)], 0)
-    return fd
-  }
-  try {
-    decodeDataHeader(readExact(fd, DATA_HEADER_SIZE, 0), path)
-  } catch (err) {
-    closeSync(fd)
-    throw err
-  }
-  const scan = scanDataFile(fd, size)
-  if (scan.validEnd < size) {
-    logger.warn(
-      `${path}: torn entry at the end (${size - scan.validEnd} bytes), truncating to ${scan.validEnd}`,
-    )
-    ftruncateSync(fd, scan.validEnd)
-  }
-  return fd
+  inserts: number
+  seq: SeqKeysState
 }

@@ -40,9 +40,14 @@ describe('command-line flags (spec §4)', () => {
     for (const flag of ['--synctime', '--rotate', '--background', '--logfile']) {
       expect(() => parseArgs([flag, 'x'])).toThrow(/not supported yet/)
     }
-    expect(() => parseArgs(['--mode', 'seq'])).toThrow(/not supported yet/)
+  })
+
+  it('--mode takes user or seq, maps direct to seq, and defaults to mixed (undefined)', () => {
+    expect(parseArgs(['--mode', 'user'])).toMatchObject({ kind: 'run', mode: 'user' })
+    expect(parseArgs(['--mode', 'seq'])).toMatchObject({ kind: 'run', mode: 'seq' })
+    expect(parseArgs(['--mode=direct'])).toMatchObject({ kind: 'run', mode: 'seq' })
+    expect(parseArgs([])).toMatchObject({ kind: 'run', mode: undefined })
     expect(() => parseArgs(['--mode', 'bad'])).toThrow(/'user', 'seq' or 'direct'/)
-    expect(parseArgs(['--mode', 'user'])).toMatchObject({ kind: 'run' })
   })
 
   it('--datasize takes k/M/G/T suffixes and upstream bounds', () => {

@@ -95,6 +95,17 @@ describe('zdb-server CLI', () => {
     expect(r.stderr).toMatch(/^zdb-server: data directory .* is in use by another zdb-server \(pid \d+/)
   })
 
+  it('a namespace whose header mode differs from a forced --mode exits 1 with one line, no stack trace', async () => {
+    const { child } = await startCli(['--mode', 'seq', '--data', dirs.dataDir, '--index', dirs.indexDir])
+    child.kill('SIGTERM')
+    expect(await exitCode(child)).toBe(0)
+    const r = runSync(['--mode', 'user', '--port', '0', '--data', dirs.dataDir, '--index', dirs.indexDir])
+    expect(r.status).toBe(1)
+    const lines = r.stderr.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^zdb-server: namespace "default" is in sequential mode .* --mode user/)
+  })
+
   it('a busy port exits 1 with a clear message', async () => {
     const blocker = createServer()
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))

@@ -1,13 +1,17 @@
 /**
- * Key commands of user mode: SET/SETX, GET, MGET, DEL, EXISTS, CHECK, LENGTH, KEYTIME
- * (spec zdb.md §1; upstream zdbd/commands_set.c, commands_get.c, commands_dataset.c).
+ * Key commands: SET/SETX, GET, MGET, DEL, EXISTS, CHECK, LENGTH, KEYTIME (spec zdb.md §1;
+ * upstream zdbd/commands_set.c, commands_get.c, commands_dataset.c). In a sequential-mode
+ * namespace keys are 8-byte little-endian ids; the namespace resolves them.
  * @module
  */
 import { NamespaceWriteError } from '../namespace.js'
 import type { CommandContext } from './context.js'
 import { expectArgs, MAX_KEY_LENGTH, timestampArg } from './validate.js'
 
-/** `SET k v` replies the key, or nil for an unchanged value; `SET k v ts` is admin only. */
+/**
+ * `SET k v` replies the key, or nil for an unchanged value; `SET k v ts` is admin only.
+ * Seq mode: an empty key appends and replies the new 8-byte id; any other key must be live.
+ */
 export function set(ctx: CommandContext, args: Buffer[]): void {
   // Without --admin every client is admin, so the timestamped form is always allowed here.
   if (args.length !== 4 && !expectArgs(ctx, args, 3, true)) return
@@ -22,10 +26,14 @@ export function set(ctx: CommandContext, args: Buffer[]): void {
   if (maxsize > 0 && ns.dataBytes + value.length > maxsize + (existing?.length ?? 0)) {
     return void ctx.out.error('No space left on this namespace')
   }
-  if (key.length === 0) return void ctx.out.error('Invalid argument, key needed')
+  if (ns.mode === 'user' && key.length === 0) return void ctx.out.error('Invalid argument, key needed')
+  if (ns.mode === 'seq' && key.length > 0 && !existing) {
+    return void ctx.out.error('Invalid key, only update authorized')
+  }
   const timestamp = args.length === 4 ? timestampArg(args[3]!) : undefined
   try {
-    if (ns.set(key, value, timestamp) === 'unchanged') ctx.out.nil()
+    if (key.length === 0) ctx.out.bulk(ns.append(value, timestamp))
+    else if (ns.set(key, value, timestamp) === 'unchanged') ctx.out.nil()
     else ctx.out.bulk(key)
   } catch (err) {
     if (!(err instanceof NamespaceWriteError)) throw err

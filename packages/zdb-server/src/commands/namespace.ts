@@ -1,7 +1,10 @@
 /**
- * Namespace commands: DBSIZE, NSNEW, NSLIST, SELECT (upstream zdbd/commands_namespace.c).
+ * Namespace commands: DBSIZE, NSNEW, NSLIST, NSINFO, SELECT (upstream zdbd/commands_namespace.c).
  * @module
  */
+import { statfsSync } from 'node:fs'
+import { formatNsInfo } from '@qsfs/zdb-protocol'
+import { dataFilePath, indexFilePath } from '../format/paths.js'
 import { isValidNamespaceName } from '../namespaces.js'
 import type { CommandContext } from './context.js'
 import { expectArgs, MAX_NAMESPACE_LENGTH } from './validate.js'
@@ -68,4 +71,72 @@ export function select(ctx: CommandContext, args: Buffer[]): void {
 /** Upstream compares with `strncasecmp(arg, "SECURE", len(arg))`. */
 function isPrefixOfSecure(arg: Buffer): boolean {
   return arg.length <= 6 && 'SECURE'.startsWith(arg.toString('latin1').toUpperCase())
+}
+
+/**
+ * `NSINFO ns`: upstream's `key: value` text (spec §1 "NSINFO"), printed by `formatNsInfo`.
+ * - `next_internal_id` is `0x%08x` of the byte-swapped low 32 bits of the next id, as upstream.
+ * - `index_size_bytes` follows upstream's accounting: 64 + key bytes per live key in user
+ *   mode, 0 in seq mode.
+ * - The `stats_*` I/O counters are not kept per namespace yet and read 0.
+ * - Every client is admin in this server, so the admin fields are always printed.
+ */
+export function nsinfo(ctx: CommandContext, args: Buffer[]): void {
+  if (!expectArgs(ctx, args, 2)) return
+  if (args[1]!.length > MAX_NAMESPACE_LENGTH) return void ctx.out.error('Namespace too long')
+  const ns = ctx.server.namespaces.get(args[1]!.toString('utf8'))
+  if (!ns) return void ctx.out.error('Namespace not found')
+  const { maxsize } = ns.settings
+  const fileId = ns.currentFileId
+  ctx.out.bulk(
+    formatNsInfo({
+      name: ns.name,
+      entries: ns.entries,
+      public: ns.settings.public,
+      worm: ns.settings.worm,
+      locked: false,
+      password: ns.settings.password !== '',
+      dataSizeBytes: ns.dataBytes,
+      dataSizeMb: ns.dataBytes / 2 ** 20,
+      dataLimitsBytes: maxsize,
+      indexSizeBytes: ns.indexMemoryBytes,
+      indexSizeKb: ns.indexMemoryBytes / 2 ** 10,
+      nextInternalId: `0x${bswap32(ns.nextId).toString(16).padStart(8, '0')}`,
+      mode: ns.mode === 'seq' ? 'sequential' : 'userkey',
+      statsIndexIoErrors: 0,
+      statsIndexIoErrorLast: 0,
+      statsIndexFaults: 0,
+      statsDataIoErrors: 0,
+      statsDataIoErrorLast: 0,
+      statsDataFaults: 0,
+      ...(maxsize > 0 ? { spaceAvailable: Math.max(0, maxsize - ns.dataBytes) } : {}),
+      ...freeSpace('index', ns.indexDir),
+      ...freeSpace('data', ns.dataDir),
+      dataPath: ns.dataDir,
+      dataActive: dataFilePath(ns.dataDir, fileId),
+      indexPath: ns.indexDir,
+      indexActive: indexFilePath(ns.indexDir, fileId),
+      dataCurrentId: fileId,
+      dataCurrentOffset: ns.currentDataOffset,
+    }),
+  )
+}
+
+function bswap32(n: number): number {
+  const b = Buffer.alloc(4)
+  b.writeUInt32LE(n % 2 ** 32)
+  return b.readUInt32BE()
+}
+
+/** `*_disk_freespace_*` of the filesystem holding `dir`, absent if `statfs` fails (as upstream). */
+function freeSpace(kind: 'index' | 'data', dir: string): Record<string, number> {
+  try {
+    const s = statfsSync(dir)
+    const bytes = s.bsize * s.bavail
+    return kind === 'index'
+      ? { indexDiskFreespaceBytes: bytes, indexDiskFreespaceMb: bytes / 2 ** 20 }
+      : { dataDiskFreespaceBytes: bytes, dataDiskFreespaceMb: bytes / 2 ** 20 }
+  } catch {
+    return {}
+  }
 }

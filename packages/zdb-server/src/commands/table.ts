@@ -10,7 +10,9 @@
  */
 import type { CommandContext, CommandHandler } from './context.js'
 import * as dataset from './dataset.js'
+import * as history from './history.js'
 import * as namespace from './namespace.js'
+import * as scan from './scan.js'
 import * as system from './system.js'
 
 export interface CommandEntry {
@@ -39,16 +41,16 @@ const TABLE: readonly CommandEntry[] = [
   { name: 'DEL', handler: dataset.del },
   { name: 'EXISTS', handler: dataset.exists },
   { name: 'CHECK', handler: dataset.check },
-  { name: 'SCAN', handler: notImplemented },
-  { name: 'SCANX', handler: notImplemented },
-  { name: 'RSCAN', handler: notImplemented },
+  { name: 'SCAN', handler: scan.scan },
+  { name: 'SCANX', handler: scan.scan },
+  { name: 'RSCAN', handler: scan.rscan },
   // What release builds of upstream reply.
   {
     name: 'KSCAN',
     handler: (ctx) => void ctx.out.error('Command disabled in release code, not yet available'),
   },
-  { name: 'HISTORY', handler: notImplemented },
-  { name: 'KEYCUR', handler: notImplemented },
+  { name: 'HISTORY', handler: history.history },
+  { name: 'KEYCUR', handler: scan.keycur },
   { name: 'INFO', handler: system.info },
   { name: 'STOP', handler: system.stop },
   { name: 'DBSIZE', handler: namespace.dbsize },
@@ -56,7 +58,7 @@ const TABLE: readonly CommandEntry[] = [
   { name: 'NSDEL', handler: notImplemented },
   { name: 'NSLIST', handler: namespace.nslist },
   { name: 'NSSET', handler: notImplemented },
-  { name: 'NSINFO', handler: notImplemented },
+  { name: 'NSINFO', handler: namespace.nsinfo },
   { name: 'SELECT', handler: namespace.select },
   { name: 'RELOAD', handler: notImplemented },
   { name: 'FLUSH', handler: notImplemented },

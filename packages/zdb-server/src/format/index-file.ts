@@ -18,6 +18,16 @@ export const INDEX_FLAG_DELETED = 1
 export const INDEX_MODE_USER = 0
 export const INDEX_MODE_SEQ = 1
 
+/** Key length in a sequential-mode namespace: the id as a little-endian u64 (v1 used 4). */
+export const SEQ_KEY_SIZE = 8
+/** Every entry of a sequential-mode index file has this size: 34 + 8 (spec §2, "Startup"). */
+export const SEQ_ENTRY_SIZE = INDEX_ENTRY_SIZE + SEQ_KEY_SIZE
+
+/** Offset of the `rel`-th entry of a sequential-mode index file: `29 + rel * 42`. */
+export function seqSlotOffset(rel: number): number {
+  return INDEX_HEADER_SIZE + rel * SEQ_ENTRY_SIZE
+}
+
 export interface IndexHeader {
   fileId: number
   mode: number

@@ -1,0 +1,332 @@
+/**
+ * The files of one namespace (spec zdb.md §2): the current index and data files N, appends to
+ * them, in-place edits of older index entries, rotation to files N+1, and positional reads of
+ * any index or data file. Knows nothing of keys or modes.
+ *
+ * Every call is synchronous, so no two writes interleave.
+ * @module
+ */
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync } from 'node:fs'
+import { scanDataFile } from './data-scan.js'
+import { FdCache } from './fd-cache.js'
+import { readExact, readUpTo, writeAll } from './file-io.js'
+import {
+  DATA_ENTRY_SIZE,
+  DATA_HEADER_SIZE,
+  decodeDataEntryHeader,
+  decodeDataHeader,
+  encodeDataEntryHead,
+  encodeDataHeader,
+} from './format/data-file.js'
+import {
+  encodeIndexEntry,
+  encodeIndexHeader,
+  INDEX_FLAG_DELETED,
+  INDEX_FLAGS_OFFSET,
+  INDEX_HEADER_SIZE,
+  type IndexEntry,
+} from './format/index-file.js'
+import { dataFilePath, indexFilePath } from './format/paths.js'
+import type { ZdbLogger } from './logger.js'
+import type { ServerStats } from './stats.js'
+
+/** Which file a failed write was aimed at; commands map it to upstream's error strings. */
+export class NamespaceWriteError extends Error {
+  override readonly name = 'NamespaceWriteError'
+  constructor(
+    readonly target: 'data' | 'index',
+    options?: ErrorOptions,
+  ) {
+    super(`cannot write ${target}`, options)
+  }
+}
+
+/** Where an index entry is. */
+export interface EntryLocation {
+  fileId: number
+  offset: number
+}
+
+export interface NamespaceFilesOptions {
+  indexDir: string
+  dataDir: string
+  /** Current (last) file id. */
+  fileId: number
+  /** Last index entry written, if any; the next entry's `previous` points at it. */
+  lastEntry: EntryLocation | null
+  /** Header mode byte of files created by rotation. */
+  mode: number
+  logger: ZdbLogger
+  stats: ServerStats
+  name: string
+}
+
+export class NamespaceFiles {
+  readonly indexDir: string
+  readonly dataDir: string
+  readonly #name: string
+  readonly #mode: number
+  readonly #logger: ZdbLogger
+  readonly #stats: ServerStats
+  readonly #dataReaders = new FdCache('r')
+  /** Older index files, read by lookups and scans and edited in place. */
+  readonly #indexFds = new FdCache('r+')
+  #fileId: number
+  #indexFd: number
+  #dataFd: number
+  #indexSize: number
+  #dataSize: number
+  #lastEntry: EntryLocation | null
+  #dataPrevious: number
+
+  /** Opens files N (writing the data header if missing; a torn data tail is truncated). */
+  constructor(options: NamespaceFilesOptions) {
+    this.indexDir = options.indexDir
+    this.dataDir = options.dataDir
+    this.#name = options.name
+    this.#mode = options.mode
+    this.#logger = options.logger
+    this.#stats = options.stats
+    this.#fileId = options.fileId
+    this.#lastEntry = options.lastEntry
+    this.#indexFd = openSync(indexFilePath(this.indexDir, this.#fileId), 'r+')
+    try {
+      this.#dataFd = openCurrentDataFile(this.dataDir, this.#fileId, options.logger)
+    } catch (err) {
+      closeSync(this.#indexFd)
+      throw err
+    }
+    const scan = scanDataFile(this.#dataFd, fstatSync(this.#dataFd).size)
+    this.#indexSize = fstatSync(this.#indexFd).size
+    this.#dataSize = scan.validEnd
+    this.#dataPrevious = scan.lastOffset ?? 0
+  }
+
+  /** Id of the current index and data files. */
+  get fileId(): number {
+    return this.#fileId
+  }
+
+  /** Offset where the next data entry goes. */
+  get dataSize(): number {
+    return this.#dataSize
+  }
+
+  /** Offset where the next index entry goes. */
+  get indexSize(): number {
+    return this.#indexSize
+  }
+
+  /** The last index entry appended (RSCAN starts there), or null if none was ever written. */
+  get lastEntry(): EntryLocation | null {
+    return this.#lastEntry
+  }
+
+  /**
+   * Rotates before a write of `valueLength` bytes that would grow the data file past
+   * `datasize`. A file holding no entry yet is never left for the next one, so a value larger
+   * than datasize cannot make every SET create a new empty file.
+   */
+  rotateIfNeeded(valueLength: number, datasize: number): void {
+    if (this.#dataSize + valueLength > datasize && this.#dataSize > DATA_HEADER_SIZE) this.#rotate()
+  }
+
+  /** Appends a data entry (head, key, payload); returns its offset. */
+  appendData(key: Buffer, value: Buffer, crc: number, flags: number, timestamp: number): number {
+    const offset = this.#dataSize
+    const head = encodeDataEntryHead(
+      { dataLength: value.length, previous: this.#dataPrevious, crc, flags, timestamp: timestamp >>> 0 },
+      key,
+    )
+    try {
+      writeAll(this.#dataFd, [head, value], offset)
+    } catch (err) {
+      this.#stats.dataWriteFailed += 1
+      this.#rollback(this.#dataFd, offset)
+      throw new NamespaceWriteError('data', { cause: err })
+    }
+    this.#dataSize = offset + head.length + value.length
+    this.#dataPrevious = offset
+    this.#stats.dataWriteBytes += head.length + value.length
+    return offset
+  }
+
+  /** Appends an index entry to file N, its `previous` set to the last entry; returns its location. */
+  appendIndex(entry: Omit<IndexEntry, 'previous'>): EntryLocation {
+    const offset = this.#indexSize
+    const previous = this.#lastEntry?.offset ?? 0
+    const bytes = encodeIndexEntry({ ...entry, previous, timestamp: entry.timestamp >>> 0 })
+    try {
+      writeAll(this.#indexFd, [bytes], offset)
+    } catch (err) {
+      this.#stats.indexWriteFailed += 1
+      this.#rollback(this.#indexFd, offset)
+      throw new NamespaceWriteError('index', { cause: err })
+    }
+    this.#indexSize = offset + bytes.length
+    this.#lastEntry = { fileId: this.#fileId, offset }
+    this.#stats.indexWriteBytes += bytes.length
+    return { fileId: this.#fileId, offset }
+  }
+
+  /** Sets the deleted flag of the index entry at `at`, in place. */
+  flagDeleted(at: EntryLocation): void {
+    this.writeIndexAt(at, Buffer.of(INDEX_FLAG_DELETED), INDEX_FLAGS_OFFSET)
+  }
+
+  /** Rewrites `bytes` at `delta` inside the index entry at `at` (flags byte, or a whole seq slot). */
+  writeIndexAt(at: EntryLocation, bytes: Buffer, delta = 0): void {
+    try {
+      writeAll(this.#indexFdFor(at.fileId), [bytes], at.offset + delta)
+      this.#stats.indexWriteBytes += bytes.length
+    } catch (err) {
+      this.#stats.indexWriteFailed += 1
+      throw new NamespaceWriteError('index', { cause: err })
+    }
+  }
+
+  /** Size of index file `fileId`, 0 if it does not exist. */
+  indexFileSize(fileId: number): number {
+    if (fileId === this.#fileId) return this.#indexSize
+    if (fileId > this.#fileId || fileId < 0) return 0
+    try {
+      return fstatSync(this.#indexFdFor(fileId)).size
+    } catch {
+      return 0
+    }
+  }
+
+  /** Up to `length` bytes of index file `fileId` at `position` (fewer at its end). */
+  readIndex(fileId: number, position: number, length: number): Buffer {
+    try {
+      const buf = readUpTo(this.#indexFdFor(fileId), length, position)
+      this.#stats.indexReadBytes += buf.length
+      return buf
+    } catch (err) {
+      this.#stats.indexReadFailed += 1
+      throw err
+    }
+  }
+
+  /** `length` payload bytes of the data entry at `dataOffset` in `d<dataId>`; throws if unreadable. */
+  readPayload(dataId: number, dataOffset: number, keyLength: number, length: number): Buffer {
+    try {
+      const payload = readExact(this.#dataFdFor(dataId), length, dataOffset + DATA_ENTRY_SIZE + keyLength)
+      this.#stats.dataReadBytes += length
+      return payload
+    } catch (err) {
+      this.#stats.dataReadFailed += 1
+      throw err
+    }
+  }
+
+  /** The data entry at `dataOffset`: its stored CRC and its payload; throws if unreadable. */
+  readDataEntry(dataId: number, dataOffset: number): { crc: number; payload: Buffer } {
+    try {
+      const fd = this.#dataFdFor(dataId)
+      const head = decodeDataEntryHeader(readExact(fd, DATA_ENTRY_SIZE, dataOffset))!
+      const payload = readExact(fd, head.dataLength, dataOffset + DATA_ENTRY_SIZE + head.keyLength)
+      this.#stats.dataReadBytes += head.dataLength
+      return { crc: head.crc, payload }
+    } catch (err) {
+      this.#stats.dataReadFailed += 1
+      throw err
+    }
+  }
+
+  close(): void {
+    closeSync(this.#indexFd)
+    closeSync(this.#dataFd)
+    this.#dataReaders.closeAll()
+    this.#indexFds.closeAll()
+  }
+
+  #dataFdFor(dataId: number): number {
+    return dataId === this.#fileId ? this.#dataFd : this.#dataReaders.get(dataFilePath(this.dataDir, dataId))
+  }
+
+  #indexFdFor(fileId: number): number {
+    return fileId === this.#fileId ? this.#indexFd : this.#indexFds.get(indexFilePath(this.indexDir, fileId))
+  }
+
+  /** Cuts a partially written entry off so the next append starts at a clean boundary. */
+  #rollback(fd: number, size: number): void {
+    try {
+      ftruncateSync(fd, size)
+    } catch (err) {
+      this.#logger.error(`namespace ${this.#name}: cannot truncate after a failed write: ${String(err)}`)
+    }
+  }
+
+  /** Jumps to index and data files N+1 (index first, as upstream). */
+  #rotate(): void {
+    const next = this.#fileId + 1
+    let indexFd: number
+    let dataFd: number
+    try {
+      indexFd = createWithHeader(
+        indexFilePath(this.indexDir, next),
+        encodeIndexHeader({ fileId: next, mode: this.#mode }),
+      )
+    } catch (err) {
+      this.#stats.indexWriteFailed += 1
+      throw new NamespaceWriteError('index', { cause: err })
+    }
+    try {
+      dataFd = createWithHeader(dataFilePath(this.dataDir, next), encodeDataHeader(next))
+    } catch (err) {
+      closeSync(indexFd)
+      this.#stats.dataWriteFailed += 1
+      throw new NamespaceWriteError('data', { cause: err })
+    }
+    closeSync(this.#indexFd)
+    closeSync(this.#dataFd)
+    this.#logger.debug(`namespace ${this.#name}: rotated to files ${next}`)
+    this.#fileId = next
+    this.#indexFd = indexFd
+    this.#dataFd = dataFd
+    this.#indexSize = INDEX_HEADER_SIZE
+    this.#dataSize = DATA_HEADER_SIZE
+    this.#stats.indexWriteBytes += INDEX_HEADER_SIZE
+    this.#stats.dataWriteBytes += DATA_HEADER_SIZE
+  }
+}
+
+/** Creates (or empties) `path`, writes `header`, returns an `r+` fd. */
+function createWithHeader(path: string, header: Buffer): number {
+  const fd = openSync(path, 'w+')
+  try {
+    writeAll(fd, [header], 0)
+  } catch (err) {
+    closeSync(fd)
+    throw err
+  }
+  return fd
+}
+
+/** Opens `d<fileId>`, writing its header if the file is missing or shorter than one. */
+function openCurrentDataFile(dataDir: string, fileId: number, logger: ZdbLogger): number {
+  const path = dataFilePath(dataDir, fileId)
+  if (!existsSync(path)) return createWithHeader(path, encodeDataHeader(fileId))
+  const fd = openSync(path, 'r+')
+  const size = fstatSync(fd).size
+  if (size < DATA_HEADER_SIZE) {
+    if (size > 0) logger.warn(`${path}: torn data header (${size} bytes), rewriting it`)
+    writeAll(fd, [encodeDataHeader(fileId)], 0)
+    return fd
+  }
+  try {
+    decodeDataHeader(readExact(fd, DATA_HEADER_SIZE, 0), path)
+  } catch (err) {
+    closeSync(fd)
+    throw err
+  }
+  const scan = scanDataFile(fd, size)
+  if (scan.validEnd < size) {
+    logger.warn(
+      `${path}: torn entry at the end (${size - scan.validEnd} bytes), truncating to ${scan.validEnd}`,
+    )
+    ftruncateSync(fd, scan.validEnd)
+  }
+  return fd
+}
