@@ -44,7 +44,6 @@ async function main(argv: readonly string[]): Promise<void> {
   })
   const { host, port } = server.address
   const shown = host.includes(':') ? `[${host}]` : host
-  logger.info(`zdb-server listening on ${shown}:${port} (data ${command.dataDir}, index ${command.indexDir})`)
   const stop = (signal: string): void => {
     logger.debug(`${signal} received, closing`)
     server.close().then(
@@ -52,8 +51,11 @@ async function main(argv: readonly string[]): Promise<void> {
       (err: unknown) => fail(`error while closing: ${String(err)}`),
     )
   }
+  // Handlers go in before the line that tells supervisors (and tests) we are up, so a
+  // signal sent on seeing it is never met by the default action.
   process.once('SIGINT', () => stop('SIGINT'))
   process.once('SIGTERM', () => stop('SIGTERM'))
+  logger.info(`zdb-server listening on ${shown}:${port} (data ${command.dataDir}, index ${command.indexDir})`)
 }
 
 void main(process.argv.slice(2))
