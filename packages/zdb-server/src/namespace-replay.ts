@@ -26,8 +26,8 @@ import {
   SEQ_KEY_SIZE,
 } from './format/index-file.js'
 import { dataFilePath, indexFilePath } from './format/paths.js'
+import { KeyIndex } from './key-index.js'
 import type { ZdbLogger } from './logger.js'
-import type { KeyEntry } from './namespace.js'
 import type { EntryLocation } from './namespace-files.js'
 
 export interface ReplayResult {
@@ -37,7 +37,7 @@ export interface ReplayResult {
   /** The last index entry (in the last file holding one), null if none. */
   lastEntry: EntryLocation | null
   /** User mode: live keys. Empty in seq mode. */
-  keys: Map<string, KeyEntry>
+  keys: KeyIndex
   /**
    * User mode: upstream's `nextentry`, +1 for every entry whose key was not live when replayed.
    * Seq mode: 0 (the seq index derives it from `counts`).
@@ -48,11 +48,6 @@ export interface ReplayResult {
   /** Seq mode: live entries and their payload bytes. */
   seqEntries: number
   seqDataBytes: number
-}
-
-interface Located {
-  entry: IndexEntry
-  offset: number
 }
 
 /** Replays `i0..iN`; a namespace without `i0` gets one in `newMode`. */
@@ -68,7 +63,7 @@ export function replayIndexFiles(
     mode: newMode,
     lastFileId: Math.max(0, count - 1),
     lastEntry: null,
-    keys: new Map(),
+    keys: new KeyIndex(),
     inserts: 0,
     counts: [],
     seqEntries: 0,
@@ -103,12 +98,14 @@ export function replayIndexFiles(
     } else if (header.mode !== mode) {
       throw new ZdbFormatError(`${path}: index mode ${header.mode} differs from i0's mode ${mode}`)
     }
-    const entries = parseEntries(buf, path, logger)
-    if (isLast) dropUnbackedTail(entries, dataDir, path, logger)
-    result.counts.push(entries.length)
-    if (entries.length > 0) result.lastEntry = { fileId: id, offset: entries.at(-1)!.offset }
+    // Offsets only: a million decoded entries held at once would cost hundreds of MB.
+    const offsets = entryOffsets(buf, path, logger)
+    if (isLast) dropUnbackedTail(buf, offsets, dataDir, path, logger)
+    result.counts.push(offsets.length)
+    if (offsets.length > 0) result.lastEntry = { fileId: id, offset: offsets.at(-1)! }
     if (mode === INDEX_MODE_SEQ) {
-      for (const { entry, offset } of entries) {
+      for (const offset of offsets) {
+        const entry = decodeIndexEntry(buf, offset)!
         if (entry.key.length !== SEQ_KEY_SIZE) {
           throw new ZdbFormatError(
             `${path}: entry at offset ${offset} has a ${entry.key.length}-byte key; a sequential namespace needs ${SEQ_KEY_SIZE}`,
@@ -120,14 +117,14 @@ export function replayIndexFiles(
       }
       continue
     }
-    for (const { entry, offset } of entries) {
-      const name = entry.key.toString('latin1')
-      if (!keys.has(name)) result.inserts += 1
+    for (const offset of offsets) {
+      const entry = decodeIndexEntry(buf, offset)!
+      if (!keys.has(entry.key)) result.inserts += 1
       if (entry.flags & INDEX_FLAG_DELETED) {
-        keys.delete(name)
+        keys.delete(entry.key)
         continue
       }
-      keys.set(name, {
+      keys.set({
         key: entry.key,
         fileId: id,
         idxOffset: offset,
@@ -142,8 +139,9 @@ export function replayIndexFiles(
   return result
 }
 
-function parseEntries(buf: Buffer, path: string, logger: ZdbLogger): Located[] {
-  const out: Located[] = []
+/** Offsets of the complete entries of an index file; a torn one at the end is cut off. */
+function entryOffsets(buf: Buffer, path: string, logger: ZdbLogger): number[] {
+  const out: number[] = []
   let offset = INDEX_HEADER_SIZE
   while (offset < buf.length) {
     const entry = decodeIndexEntry(buf, offset)
@@ -152,19 +150,25 @@ function parseEntries(buf: Buffer, path: string, logger: ZdbLogger): Located[] {
       truncateSync(path, offset)
       break
     }
-    out.push({ entry, offset })
+    out.push(offset)
     offset += 34 + entry.key.length
   }
   return out
 }
 
 /** Truncates the last entry away if its data entry is absent or does not match it. */
-function dropUnbackedTail(entries: Located[], dataDir: string, path: string, logger: ZdbLogger): void {
-  const last = entries.at(-1)
-  if (!last || dataMatches(dataDir, last.entry)) return
-  logger.warn(`${path}: last index entry at offset ${last.offset} has no valid data entry, truncating`)
-  truncateSync(path, last.offset)
-  entries.pop()
+function dropUnbackedTail(
+  buf: Buffer,
+  offsets: number[],
+  dataDir: string,
+  path: string,
+  logger: ZdbLogger,
+): void {
+  const last = offsets.at(-1)
+  if (last === undefined || dataMatches(dataDir, decodeIndexEntry(buf, last)!)) return
+  logger.warn(`${path}: last index entry at offset ${last} has no valid data entry, truncating`)
+  truncateSync(path, last)
+  offsets.pop()
 }
 
 function dataMatches(dataDir: string, e: IndexEntry): boolean {

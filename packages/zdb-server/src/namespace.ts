@@ -22,6 +22,7 @@ import {
   type IndexEntry,
 } from './format/index-file.js'
 import { LEGACY_INDEX_FILE } from './format/paths.js'
+import type { KeyEntry, KeyIndex } from './key-index.js'
 import type { ZdbLogger } from './logger.js'
 import { type EntryLocation, NamespaceFiles } from './namespace-files.js'
 import { replayIndexFiles } from './namespace-replay.js'
@@ -29,20 +30,8 @@ import { type NamespaceSettings, readOrCreateSettings, writeSettings } from './n
 import { SeqKeys, type SeqKeysState } from './seq-keys.js'
 import type { ServerStats } from './stats.js'
 
+export type { KeyEntry } from './key-index.js'
 export { type EntryLocation, NamespaceWriteError } from './namespace-files.js'
-
-/** The live state of one key. */
-export interface KeyEntry {
-  key: Buffer
-  /** Index file holding the live index entry. */
-  fileId: number
-  idxOffset: number
-  dataId: number
-  dataOffset: number
-  length: number
-  crc: number
-  timestamp: number
-}
 
 /** Mode of one namespace. */
 export type NamespaceMode = 'user' | 'seq'
@@ -76,7 +65,7 @@ export class Namespace {
   settings: NamespaceSettings
   readonly #files: NamespaceFiles
   /** User mode: every live key. Empty in seq mode. */
-  readonly #keys: Map<string, KeyEntry>
+  readonly #keys: KeyIndex
   /** Seq mode only. */
   readonly #seq: SeqKeys | undefined
   readonly #datasize: number
@@ -192,7 +181,7 @@ export class Namespace {
 
   /** The live entry of `key` (in seq mode, an 8-byte id), or undefined. */
   get(key: Buffer): KeyEntry | undefined {
-    return this.#seq ? this.#seq.get(key) : this.#keys.get(key.toString('latin1'))
+    return this.#seq ? this.#seq.get(key) : this.#keys.get(key)
   }
 
   /** The payload of a live key; throws if the data file cannot be read. */
@@ -271,8 +260,8 @@ export class Namespace {
       this.#keyBytes += key.length
     }
     this.#dataBytes += value.length
-    this.#keys.set(key.toString('latin1'), {
-      key: Buffer.from(key),
+    this.#keys.set({
+      key,
       fileId: at.fileId,
       idxOffset: at.offset,
       dataId: at.fileId,
@@ -302,7 +291,7 @@ export class Namespace {
     if (!existing) return false
     this.#files.appendData(key, Buffer.alloc(0), 0, DATA_FLAG_DELETED, timestamp ?? this.#now())
     this.#files.flagDeleted({ fileId: existing.fileId, offset: existing.idxOffset })
-    this.#keys.delete(key.toString('latin1'))
+    this.#keys.delete(key)
     this.#keyBytes -= key.length
     this.#dataBytes -= existing.length
     return true
@@ -336,7 +325,7 @@ export class Namespace {
 
 interface OpenState {
   settings: NamespaceSettings
-  keys: Map<string, KeyEntry>
+  keys: KeyIndex
   inserts: number
   seq: SeqKeysState
 }

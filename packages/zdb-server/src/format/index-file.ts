@@ -97,14 +97,14 @@ export function encodeIndexEntry(entry: IndexEntry): Buffer {
 
 /**
  * Decodes the entry at `offset`, or returns `null` when fewer bytes than the entry needs are
- * left (a torn tail). The key is copied so the file buffer can be dropped.
+ * left (a torn tail). The key is a view into `buf`: copy it to keep it without the buffer.
  */
 export function decodeIndexEntry(buf: Buffer, offset: number): IndexEntry | null {
   if (buf.length - offset < INDEX_ENTRY_SIZE) return null
   const idlen = buf.readUInt8(offset)
   if (buf.length - offset < INDEX_ENTRY_SIZE + idlen) return null
   return {
-    key: Buffer.from(buf.subarray(offset + INDEX_ENTRY_SIZE, offset + INDEX_ENTRY_SIZE + idlen)),
+    key: buf.subarray(offset + INDEX_ENTRY_SIZE, offset + INDEX_ENTRY_SIZE + idlen),
     dataOffset: buf.readUInt32LE(offset + 1),
     length: buf.readUInt32LE(offset + 5),
     previous: buf.readUInt32LE(offset + 9),
