@@ -52,3 +52,38 @@ export class GaloisFieldError extends Error {
     this.code = code
   }
 }
+
+/** Stable codes of {@link CryptoError}. */
+export type CryptoErrorCode =
+  /** An argument of the wrong type, or an empty passphrase. */
+  | 'ERR_CRYPTO_ARGUMENT'
+  /** A key that is not exactly 32 bytes. */
+  | 'ERR_KEY_LENGTH'
+  /** A hex key that is not exactly 64 hexadecimal characters. */
+  | 'ERR_KEY_HEX'
+  /** scrypt parameters or salt out of the accepted range. */
+  | 'ERR_KDF_PARAMS'
+  /** An unknown cipher engine, or one this runtime does not have. */
+  | 'ERR_CIPHER_ENGINE'
+  /** The cipher was used after `destroy()` wiped its key. */
+  | 'ERR_CIPHER_DESTROYED'
+  /** A sealed object shorter than nonce + tag (28 bytes): truncated or not ours. */
+  | 'ERR_CIPHERTEXT_TOO_SHORT'
+  /** The GCM tag did not verify: wrong key, or nonce, ciphertext or tag altered. */
+  | 'ERR_DECRYPT_AUTH'
+  /** `update()` or `digest()` on a checksum whose digest was already taken. */
+  | 'ERR_CHECKSUM_FINISHED'
+
+/**
+ * A misuse of the encryption, key or checksum API, or a sealed object that does not
+ * authenticate. An engine's own exception (OpenSSL's or noble's) is never thrown through.
+ */
+export class CryptoError extends Error {
+  override readonly name = 'CryptoError'
+  readonly code: CryptoErrorCode
+
+  constructor(code: CryptoErrorCode, message: string) {
+    super(`${code}: ${message}`)
+    this.code = code
+  }
+}
