@@ -11,6 +11,15 @@ import { type ProtocolError, RequestParser, RespWriter } from '@qsfs/zdb-protoco
 import type { ClientState, CommandContext, ServerState } from './commands/context.js'
 import { findCommand } from './commands/table.js'
 
+/**
+ * Replies owed but not yet taken by the client, past which requests wait instead of running.
+ * Without it one 64 KiB read of GETs for 8 MiB values would owe 100+ MB of replies at once.
+ */
+const HIGH_WATER = 4 * 1024 * 1024
+
+/** A parsed request, or a protocol error whose reply must keep its place among them. */
+type Pending = Buffer[] | ProtocolError
+
 export function attachConnection(socket: Socket, server: ServerState): void {
   server.stats.clientsLifetime += 1
   socket.setNoDelay(true)
@@ -18,8 +27,13 @@ export function attachConnection(socket: Socket, server: ServerState): void {
   const client: ClientState = { ns: server.namespaces.default, writable: true }
   const ctx: CommandContext = { server, client, out }
   let closing = false
+  /** Requests parsed while the client was not reading; run in order once it drains. */
+  const backlog: Pending[] = []
+  let waiting = false
 
-  const dispatch = (args: Buffer[]): void => {
+  const owed = (): number => out.length + socket.writableLength
+
+  const run = (args: Buffer[]): void => {
     if (closing) return
     const entry = findCommand(args[0]!)
     if (!entry) {
@@ -38,30 +52,50 @@ export function attachConnection(socket: Socket, server: ServerState): void {
     }
   }
 
-  const parser = new RequestParser({
-    onRequest: dispatch,
-    onError(err: ProtocolError) {
-      if (closing) return
-      out.error(err.reply)
-      if (err.close) closing = true
-    },
-  })
+  const reject = (err: ProtocolError): void => {
+    if (closing) return
+    out.error(err.reply)
+    if (err.close) closing = true
+  }
+
+  const handle = (item: Pending): void => (Array.isArray(item) ? run(item) : reject(item))
+
+  const accept = (item: Pending): void => {
+    if (backlog.length > 0 || owed() > HIGH_WATER) backlog.push(item)
+    else handle(item)
+  }
+
+  const parser = new RequestParser({ onRequest: accept, onError: accept })
 
   const flush = (): void => {
     if (out.length > 0) {
       server.stats.networkTxBytes += out.length
       const buffers = out.flush()
       socket.cork()
-      let full = false
-      for (const b of buffers) full = !socket.write(b) || full
+      for (const b of buffers) socket.write(b)
       socket.uncork()
-      // Stop reading while the client does not read its replies, so memory stays bounded.
-      if (full && !closing) {
-        socket.pause()
-        socket.once('drain', () => socket.resume())
-      }
     }
-    if (closing) socket.end()
+    if (closing) {
+      socket.end()
+      return
+    }
+    // Stop reading while replies are owed, so what one client can make us hold stays bounded.
+    if (backlog.length === 0 && owed() <= HIGH_WATER) return
+    socket.pause()
+    if (waiting) return
+    waiting = true
+    // 'drain' comes only if the socket still buffers something; if the kernel took it all,
+    // carry on with the backlog at once.
+    if (socket.writableLength > 0) socket.once('drain', drained)
+    else setImmediate(drained)
+  }
+
+  const drained = (): void => {
+    waiting = false
+    while (backlog.length > 0 && owed() <= HIGH_WATER && !closing) handle(backlog.shift()!)
+    if (closing) backlog.length = 0
+    flush()
+    if (backlog.length === 0 && owed() <= HIGH_WATER && !closing) socket.resume()
   }
 
   socket.on('data', (chunk: Buffer) => {
