@@ -25,9 +25,9 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   help: { takesValue: false, supported: true },
   socket: { takesValue: true, supported: false },
   dualnet: { takesValue: false, supported: false },
-  maxsize: { takesValue: true, supported: false },
-  admin: { takesValue: true, supported: false },
-  protect: { takesValue: false, supported: false },
+  maxsize: { takesValue: true, supported: true },
+  admin: { takesValue: true, supported: true },
+  protect: { takesValue: false, supported: true },
   hook: { takesValue: true, supported: false },
   sync: { takesValue: false, supported: false },
   synctime: { takesValue: true, supported: false },
@@ -50,6 +50,11 @@ export type CliCommand =
       datasize: number | undefined
       /** `--mode`; `direct` is mapped to `seq`. Absent means mixed mode. */
       mode: 'user' | 'seq' | undefined
+      /** `--admin`; absent means every client is admin. */
+      admin: string | undefined
+      protect: boolean
+      /** `--maxsize` of `default`, in bytes. */
+      maxsize: number | undefined
       verbose: boolean
     }
 
@@ -64,6 +69,12 @@ A 0-db (zdb) compatible key-value server.
                       default: mixed, new namespaces are user mode
   --datasize <size>   data file size before rotation, suffixes k M G T
                       (default 256M, at least 524288 bytes)
+  --maxsize <bytes>   payload limit of the default namespace (in memory only)
+
+ Access:
+  --admin <password>  admin password; without it every client is admin
+  --protect           default namespace read-only until SELECT default <admin password>
+                      (requires --admin)
 
  Network options:
   --listen <addr>     listen address (default 127.0.0.1; upstream uses ::)
@@ -74,8 +85,8 @@ A 0-db (zdb) compatible key-value server.
   --version           print the version and exit
   --help              print this message and exit
 
-Not supported yet: --socket --dualnet --maxsize --admin --protect --hook --sync
---synctime --secure --rotate --background --logfile --dump
+Not supported yet: --socket --dualnet --hook --sync --synctime --secure --rotate
+--background --logfile --dump
 `
 
 /** Parses `argv` (without node and script); throws {@link ZdbOptionError} with a one-line reason. */
@@ -117,6 +128,13 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     return typeof v === 'string' ? v : fallback
   }
   const datasize = values.get('datasize')
+  const maxsize = values.get('maxsize')
+  const admin = values.get('admin')
+  if (typeof admin === 'string' && admin === '')
+    throw new ZdbOptionError('--admin needs a non-empty password')
+  if (values.has('protect') && typeof admin !== 'string') {
+    throw new ZdbOptionError('--protect requires --admin <password>')
+  }
   return {
     kind: 'run',
     host: str('listen', '127.0.0.1'),
@@ -125,6 +143,9 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     indexDir: str('index', './zdb-index'),
     datasize: typeof datasize === 'string' ? parseDatasize(datasize) : undefined,
     mode,
+    admin: typeof admin === 'string' ? admin : undefined,
+    protect: values.has('protect'),
+    maxsize: typeof maxsize === 'string' ? parseMaxsize(maxsize) : undefined,
     verbose: values.has('verbose'),
   }
 }
@@ -156,6 +177,15 @@ export function parseDatasize(text: string): number {
     throw new ZdbOptionError(
       `--datasize must be ${MIN_DATASIZE}..4294967294 bytes (suffixes k, M, G, T allowed), got '${text}'`,
     )
+  }
+  return size
+}
+
+/** `--maxsize`: bytes, in decimal. */
+export function parseMaxsize(text: string): number {
+  const size = /^\d+$/.test(text) ? Number(text) : Number.NaN
+  if (!Number.isSafeInteger(size)) {
+    throw new ZdbOptionError(`--maxsize must be a number of bytes, got '${text}'`)
   }
   return size
 }

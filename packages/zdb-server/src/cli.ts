@@ -37,6 +37,9 @@ async function main(argv: readonly string[]): Promise<void> {
     indexDir: command.indexDir,
     datasize: command.datasize,
     mode: command.mode,
+    admin: command.admin,
+    protect: command.protect,
+    maxsize: command.maxsize,
     logger,
   }).catch((err: unknown) => {
     if (err instanceof ZdbServerError) fail(err.message)

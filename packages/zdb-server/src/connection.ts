@@ -44,6 +44,8 @@ export function attachConnection(socket: Socket, server: ServerState): void {
     server.stats.commandsExecuted += 1
     try {
       entry.handler(ctx, args)
+      // Upstream disconnects a client whose namespace was removed, after telling it so.
+      if (client.closeAfterReply) closing = true
     } catch (err) {
       server.logger.error(
         `${entry.name}: unexpected failure: ${err instanceof Error ? err.stack : String(err)}`,

@@ -49,6 +49,18 @@ export interface ZdbServerOptions {
    * get that mode, and an existing namespace in the other mode is refused at start.
    */
   mode?: ServerMode
+  /**
+   * Admin password (`--admin`). Without it every client is admin; with it clients start
+   * non-admin and gain the rights with `AUTH`.
+   */
+  admin?: string
+  /**
+   * `--protect` (needs `admin`): the `default` namespace's password becomes the admin password,
+   * so clients start read-only there until `SELECT default <admin password>`.
+   */
+  protect?: boolean
+  /** Payload bytes allowed in `default`, kept in memory only (`--maxsize`); 0 = unlimited. */
+  maxsize?: number
   /** Where messages go (default: nowhere). */
   logger?: ZdbLogger
   /** Unix time in seconds used for entry timestamps (default: the system clock); for tests. */
@@ -83,6 +95,18 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
   if (!Number.isInteger(datasize) || datasize < 1 || datasize >= 0xffffffff) {
     throw new ZdbOptionError(`datasize must be an integer 1..4294967294 (bytes), got ${datasize}`)
   }
+  const { admin, protect = false, maxsize } = options
+  if (admin !== undefined && (typeof admin !== 'string' || admin === '')) {
+    throw new ZdbOptionError('admin must be a non-empty password string')
+  }
+  if (protect && admin === undefined) {
+    throw new ZdbOptionError('protect needs an admin password (--protect requires --admin)')
+  }
+  if (maxsize !== undefined && (!Number.isSafeInteger(maxsize) || maxsize < 0)) {
+    throw new ZdbOptionError(`maxsize must be a non-negative integer (bytes), got ${maxsize}`)
+  }
+  // Passwords are compared as bytes; a latin1 string holds them one byte per character.
+  const adminPassword = admin === undefined ? undefined : Buffer.from(admin, 'utf8').toString('latin1')
   if (dataDir === indexDir) {
     throw new ZdbOptionError(`dataDir and indexDir must be different directories, both are ${dataDir}`)
   }
@@ -94,15 +118,13 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
     locks.push(acquireLock(dataDir, 'data'))
     locks.push(acquireLock(indexDir, 'index'))
     const stats = createStats(now())
-    namespaces = Namespaces.open({
-      indexRoot: indexDir,
-      dataRoot: dataDir,
-      datasize,
-      now,
-      logger,
-      stats,
-      mode,
-    })
+    namespaces = Namespaces.open(
+      { indexRoot: indexDir, dataRoot: dataDir, datasize, now, logger, stats, mode },
+      {
+        ...(maxsize !== undefined ? { maxsize } : {}),
+        ...(protect ? { password: adminPassword } : {}),
+      },
+    )
     const state: ServerState = {
       namespaces,
       stats,
@@ -110,6 +132,9 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
       instanceId: randomInt(0, 0xffffffff),
       revision: `zdb-server-${VERSION}`,
       logger,
+      mode,
+      adminPassword,
+      protect,
     }
     const listener = await listen(state, host, port)
     const opened = namespaces

@@ -131,6 +131,11 @@ export class NamespaceFiles {
     if (this.#dataSize + valueLength > datasize && this.#dataSize > DATA_HEADER_SIZE) this.#rotate()
   }
 
+  /** NSJUMP: moves to index and data files N+1 now, even if file N holds no entry yet. */
+  jump(): void {
+    this.#rotate()
+  }
+
   /** Appends a data entry (head, key, payload); returns its offset. */
   appendData(key: Buffer, value: Buffer, crc: number, flags: number, timestamp: number): number {
     const offset = this.#dataSize
@@ -214,6 +219,18 @@ export class NamespaceFiles {
       const payload = readExact(this.#dataFdFor(dataId), length, dataOffset + DATA_ENTRY_SIZE + keyLength)
       this.#stats.dataReadBytes += length
       return payload
+    } catch (err) {
+      this.#stats.dataReadFailed += 1
+      throw err
+    }
+  }
+
+  /** Up to `length` raw bytes of `d<dataId>` at `position` (fewer at its end). */
+  readData(dataId: number, position: number, length: number): Buffer {
+    try {
+      const buf = readUpTo(this.#dataFdFor(dataId), length, position)
+      this.#stats.dataReadBytes += buf.length
+      return buf
     } catch (err) {
       this.#stats.dataReadFailed += 1
       throw err

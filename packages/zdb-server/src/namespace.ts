@@ -8,11 +8,17 @@
  * writes interleave. Write order is upstream's: data entry, then index entry.
  * @module
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { crc32c } from './crc32c.js'
 import { ZdbFormatError, ZdbModeMismatchError } from './errors.js'
-import { DATA_FLAG_DELETED } from './format/data-file.js'
+import {
+  DATA_ENTRY_SIZE,
+  DATA_FLAG_DELETED,
+  DATA_HEADER_SIZE,
+  type DataEntryHeader,
+  decodeDataEntryHeader,
+} from './format/data-file.js'
 import {
   decodeIndexEntry,
   INDEX_ENTRY_SIZE,
@@ -21,13 +27,13 @@ import {
   INDEX_MODE_USER,
   type IndexEntry,
 } from './format/index-file.js'
-import { LEGACY_INDEX_FILE } from './format/paths.js'
+import { dataFilePath, LEGACY_INDEX_FILE } from './format/paths.js'
 import type { KeyEntry, KeyIndex } from './key-index.js'
 import type { ZdbLogger } from './logger.js'
 import { type EntryLocation, NamespaceFiles } from './namespace-files.js'
 import { replayIndexFiles } from './namespace-replay.js'
 import { type NamespaceSettings, readOrCreateSettings, writeSettings } from './namespace-settings.js'
-import { SeqKeys, type SeqKeysState } from './seq-keys.js'
+import { SeqKeys } from './seq-keys.js'
 import type { ServerStats } from './stats.js'
 
 export type { KeyEntry } from './key-index.js'
@@ -54,6 +60,24 @@ export interface NamespaceOptions {
 
 export type SetOutcome = 'written' | 'unchanged'
 
+/**
+ * NSSET `lock` / `freeze` (spec §1): one state, as upstream (`freeze 0` also unlocks). Kept in
+ * memory only. `locked` refuses writes, `frozen` refuses every command on the namespace.
+ */
+export type LockState = 'unlocked' | 'locked' | 'frozen'
+
+/** A data entry as DATA RAW returns it (spec §1 "DATA RAW"). */
+export interface RawDataEntry extends DataEntryHeader {
+  key: Buffer
+  payload: Buffer
+}
+
+/** Why DATA RAW found no entry: upstream's `-Invalid Request`, `-EOF`, `-Unexpected Internal Error`. */
+export type RawDataMiss = 'missing-file' | 'eof' | 'invalid'
+
+/** Index and data files `i<N>` / `d<N>` (FLUSH and NSSET mode remove exactly these). */
+const NUMBERED_FILE = /^[id]\d+$/
+
 /** Upstream's in-memory cost of a user-mode key (spec §5): 64 bytes + the key. */
 const USER_ENTRY_OVERHEAD = 64
 
@@ -61,44 +85,37 @@ export class Namespace {
   readonly name: string
   readonly indexDir: string
   readonly dataDir: string
-  readonly mode: NamespaceMode
   settings: NamespaceSettings
-  readonly #files: NamespaceFiles
+  /** NSSET lock/freeze; not persisted. */
+  lock: LockState = 'unlocked'
+  readonly #options: NamespaceOptions
+  #mode: NamespaceMode = 'user'
+  #files!: NamespaceFiles
   /** User mode: every live key. Empty in seq mode. */
-  readonly #keys: KeyIndex
+  #keys!: KeyIndex
   /** Seq mode only. */
-  readonly #seq: SeqKeys | undefined
-  readonly #datasize: number
-  readonly #now: () => number
+  #seq: SeqKeys | undefined
   /** User mode: live payload bytes and key bytes. */
-  #dataBytes: number
+  #dataBytes = 0
   #keyBytes = 0
   /** User mode: upstream's `nextentry` (new keys inserted, replays included). */
-  #inserts: number
+  #inserts = 0
+  /** Index file ids with an entry edited in place since the last INDEX DIRTY RESET. */
+  readonly #dirty = new Set<number>()
   #closed = false
+  #removed = false
 
   private constructor(
     options: NamespaceOptions,
-    mode: NamespaceMode,
-    files: NamespaceFiles,
-    state: OpenState,
+    indexDir: string,
+    dataDir: string,
+    settings: NamespaceSettings,
   ) {
     this.name = options.name
-    this.indexDir = files.indexDir
-    this.dataDir = files.dataDir
-    this.mode = mode
-    this.settings = state.settings
-    this.#files = files
-    this.#keys = state.keys
-    this.#datasize = options.datasize
-    this.#now = options.now
-    this.#inserts = state.inserts
-    this.#dataBytes = 0
-    for (const e of state.keys.values()) {
-      this.#dataBytes += e.length
-      this.#keyBytes += e.key.length
-    }
-    this.#seq = mode === 'seq' ? new SeqKeys(files, options.datasize, state.seq) : undefined
+    this.indexDir = indexDir
+    this.dataDir = dataDir
+    this.settings = settings
+    this.#options = options
   }
 
   /**
@@ -116,32 +133,55 @@ export class Namespace {
         `${indexDir} holds a 0-db v1 index (${LEGACY_INDEX_FILE}); convert it with upstream tools first`,
       )
     }
-    const forced = options.mode ?? 'mixed'
     const settings = readOrCreateSettings(indexDir, options.name)
-    const newMode = forced === 'seq' ? INDEX_MODE_SEQ : INDEX_MODE_USER
-    const replay = replayIndexFiles(indexDir, dataDir, options.logger, newMode)
+    const ns = new Namespace(options, indexDir, dataDir, settings)
+    const forced = options.mode ?? 'mixed'
+    ns.#load(forced === 'seq' ? INDEX_MODE_SEQ : INDEX_MODE_USER)
+    return ns
+  }
+
+  /** Replays `i0..iN` (creating `i0` in `newMode` if missing) and opens files N. */
+  #load(newMode: number): void {
+    const { name, logger } = this.#options
+    const forced = this.#options.mode ?? 'mixed'
+    const replay = replayIndexFiles(this.indexDir, this.dataDir, logger, newMode)
     const mode: NamespaceMode = replay.mode === INDEX_MODE_SEQ ? 'seq' : 'user'
     if (forced !== 'mixed' && forced !== mode) {
       throw new ZdbModeMismatchError(
-        `namespace "${options.name}" is in ${mode === 'seq' ? 'sequential' : 'user'} mode (header of ${join(indexDir, 'i0')}), but the server runs with --mode ${forced}; start it with --mode ${mode} or without --mode`,
+        `namespace "${name}" is in ${mode === 'seq' ? 'sequential' : 'user'} mode (header of ${join(this.indexDir, 'i0')}), but the server runs with --mode ${forced}; start it with --mode ${mode} or without --mode`,
       )
     }
     const files = new NamespaceFiles({
-      indexDir,
-      dataDir,
-      name: options.name,
+      indexDir: this.indexDir,
+      dataDir: this.dataDir,
+      name,
       fileId: replay.lastFileId,
       lastEntry: replay.lastEntry,
       mode: replay.mode,
-      logger: options.logger,
-      stats: options.stats,
+      logger,
+      stats: this.#options.stats,
     })
-    return new Namespace(options, mode, files, {
-      settings,
-      keys: replay.keys,
-      inserts: replay.inserts,
-      seq: { counts: replay.counts, entries: replay.seqEntries, dataBytes: replay.seqDataBytes },
-    })
+    this.#mode = mode
+    this.#files = files
+    this.#keys = replay.keys
+    this.#inserts = replay.inserts
+    this.#dataBytes = 0
+    this.#keyBytes = 0
+    for (const e of replay.keys.values()) {
+      this.#dataBytes += e.length
+      this.#keyBytes += e.key.length
+    }
+    const seq = { counts: replay.counts, entries: replay.seqEntries, dataBytes: replay.seqDataBytes }
+    this.#seq = mode === 'seq' ? new SeqKeys(files, this.#options.datasize, seq) : undefined
+  }
+
+  get mode(): NamespaceMode {
+    return this.#mode
+  }
+
+  /** True once NSDEL removed this namespace; clients still attached to it must leave. */
+  get removed(): boolean {
+    return this.#removed
   }
 
   /** Number of live keys (DBSIZE). */
@@ -235,14 +275,22 @@ export class Namespace {
    */
   set(key: Buffer, value: Buffer, timestamp?: number): SetOutcome {
     this.#assertOpen()
-    if (this.#seq) return this.#seq.update(key, value, timestamp ?? this.#now())
+    if (this.#seq) {
+      const live = this.#seq.get(key)
+      const outcome = this.#seq.update(key, value, timestamp ?? this.#options.now())
+      if (live && outcome === 'written') this.#dirty.add(live.fileId)
+      return outcome
+    }
     const crc = crc32c(value)
     const existing = this.get(key)
     if (existing && this.#unchanged(existing, value, crc)) return 'unchanged'
-    this.#files.rotateIfNeeded(value.length, this.#datasize)
-    const ts = timestamp ?? this.#now()
+    this.#files.rotateIfNeeded(value.length, this.#options.datasize)
+    const ts = timestamp ?? this.#options.now()
     const dataOffset = this.#files.appendData(key, value, crc, 0, ts)
-    if (existing) this.#files.flagDeleted({ fileId: existing.fileId, offset: existing.idxOffset })
+    if (existing) {
+      this.#files.flagDeleted({ fileId: existing.fileId, offset: existing.idxOffset })
+      this.#dirty.add(existing.fileId)
+    }
     const at = this.#files.appendIndex({
       key,
       dataOffset,
@@ -277,7 +325,7 @@ export class Namespace {
   append(value: Buffer, timestamp?: number): Buffer {
     this.#assertOpen()
     if (!this.#seq) throw new Error(`namespace "${this.name}" is not in sequential mode`)
-    return this.#seq.append(value, timestamp ?? this.#now())
+    return this.#seq.append(value, timestamp ?? this.#options.now())
   }
 
   /**
@@ -286,11 +334,16 @@ export class Namespace {
    */
   del(key: Buffer, timestamp?: number): boolean {
     this.#assertOpen()
-    if (this.#seq) return this.#seq.del(key, timestamp ?? this.#now())
     const existing = this.get(key)
     if (!existing) return false
-    this.#files.appendData(key, Buffer.alloc(0), 0, DATA_FLAG_DELETED, timestamp ?? this.#now())
+    if (this.#seq) {
+      this.#seq.del(key, timestamp ?? this.#options.now())
+      this.#dirty.add(existing.fileId)
+      return true
+    }
+    this.#files.appendData(key, Buffer.alloc(0), 0, DATA_FLAG_DELETED, timestamp ?? this.#options.now())
     this.#files.flagDeleted({ fileId: existing.fileId, offset: existing.idxOffset })
+    this.#dirty.add(existing.fileId)
     this.#keys.delete(key)
     this.#keyBytes -= key.length
     this.#dataBytes -= existing.length
@@ -303,10 +356,105 @@ export class Namespace {
     this.settings = settings
   }
 
+  /** INDEX DIRTY: index file ids edited in place since the last reset, ascending. */
+  dirtyIndexFiles(): number[] {
+    return [...this.#dirty].sort((a, b) => a - b)
+  }
+
+  /** INDEX DIRTY RESET. */
+  resetDirty(): void {
+    this.#dirty.clear()
+  }
+
+  /** NSJUMP: moves to files N+1, as upstream does even when file N holds no entry yet. */
+  jump(): void {
+    this.#assertOpen()
+    this.#files.jump()
+  }
+
+  /** RELOAD: closes the files and replays them from disk; settings and lock state are kept. */
+  reload(): void {
+    this.#assertOpen()
+    this.#files.close()
+    this.#load(this.#mode === 'seq' ? INDEX_MODE_SEQ : INDEX_MODE_USER)
+  }
+
+  /**
+   * FLUSH: deletes every index and data file and starts again from empty `i0`/`d0` in the same
+   * mode. Settings, the descriptor and the lock state are kept.
+   */
+  flush(): void {
+    this.#reset(this.#mode)
+  }
+
+  /** No entry was ever written, deleted ones included (upstream's `namespace_is_fresh`). */
+  get fresh(): boolean {
+    return (
+      this.#files.fileId === 0 &&
+      this.#files.indexSize === INDEX_HEADER_SIZE &&
+      this.#files.dataSize === DATA_HEADER_SIZE
+    )
+  }
+
+  /** NSSET mode on a fresh namespace: recreates `i0` with the new mode byte. */
+  changeMode(mode: NamespaceMode): void {
+    if (!this.fresh) throw new Error(`namespace "${this.name}" is not fresh`)
+    this.#reset(mode)
+  }
+
+  /**
+   * DATA RAW: the data entry at `offset` of `d<fileId>`, or why there is none. A deleted entry
+   * counts as invalid, as upstream.
+   */
+  readRawData(fileId: number, offset: number): RawDataEntry | RawDataMiss {
+    const size = this.#dataFileSize(fileId)
+    if (size === undefined) return 'missing-file'
+    if (offset >= size) return 'eof'
+    if (offset < DATA_HEADER_SIZE || offset + DATA_ENTRY_SIZE > size) return 'invalid'
+    try {
+      const head = decodeDataEntryHeader(this.#files.readData(fileId, offset, DATA_ENTRY_SIZE))!
+      const end = offset + DATA_ENTRY_SIZE + head.keyLength + head.dataLength
+      if (end > size || head.flags & DATA_FLAG_DELETED) return 'invalid'
+      const rest = this.#files.readData(fileId, offset + DATA_ENTRY_SIZE, head.keyLength + head.dataLength)
+      return { ...head, key: rest.subarray(0, head.keyLength), payload: rest.subarray(head.keyLength) }
+    } catch {
+      return 'invalid'
+    }
+  }
+
+  /** NSDEL: closes the namespace and deletes its directories. */
+  remove(): void {
+    this.close()
+    this.#removed = true
+    rmSync(this.indexDir, { recursive: true, force: true })
+    rmSync(this.dataDir, { recursive: true, force: true })
+  }
+
   close(): void {
     if (this.#closed) return
     this.#closed = true
     this.#files.close()
+  }
+
+  #reset(mode: NamespaceMode): void {
+    this.#assertOpen()
+    this.#files.close()
+    for (const dir of [this.indexDir, this.dataDir]) {
+      for (const name of readdirSync(dir)) if (NUMBERED_FILE.test(name)) rmSync(join(dir, name))
+    }
+    this.#dirty.clear()
+    this.#load(mode === 'seq' ? INDEX_MODE_SEQ : INDEX_MODE_USER)
+  }
+
+  /** Size of `d<fileId>`, undefined if it does not exist. */
+  #dataFileSize(fileId: number): number | undefined {
+    if (fileId === this.#files.fileId) return this.#files.dataSize
+    if (fileId > this.#files.fileId || fileId < 0) return undefined
+    try {
+      return statSync(dataFilePath(this.dataDir, fileId)).size
+    } catch {
+      return undefined
+    }
   }
 
   #assertOpen(): void {
@@ -321,11 +469,4 @@ export class Namespace {
       return false
     }
   }
-}
-
-interface OpenState {
-  settings: NamespaceSettings
-  keys: KeyIndex
-  inserts: number
-  seq: SeqKeysState
 }

@@ -5,10 +5,17 @@
  */
 import { readdirSync } from 'node:fs'
 import { Namespace, type NamespaceOptions } from './namespace.js'
+import type { NamespaceSettings } from './namespace-settings.js'
 
 export const DEFAULT_NAMESPACE = 'default'
 
 export type NamespaceFactoryOptions = Omit<NamespaceOptions, 'name'>
+
+/**
+ * Settings of `default` that live in memory only and override its descriptor: `--maxsize`,
+ * and under `--protect` the admin password (spec §1, "Admin and defaults").
+ */
+export type DefaultOverrides = Partial<Pick<NamespaceSettings, 'maxsize' | 'password'>>
 
 export class Namespaces {
   readonly #byName = new Map<string, Namespace>()
@@ -19,10 +26,11 @@ export class Namespaces {
   }
 
   /** Opens `default` first, then the other namespaces found on disk in name order. */
-  static open(options: NamespaceFactoryOptions): Namespaces {
+  static open(options: NamespaceFactoryOptions, overrides: DefaultOverrides = {}): Namespaces {
     const all = new Namespaces(options)
     try {
-      all.create(DEFAULT_NAMESPACE)
+      const def = all.create(DEFAULT_NAMESPACE)
+      def.settings = { ...def.settings, ...overrides }
       const found = readdirSync(options.indexRoot, { withFileTypes: true })
         .filter((d) => d.isDirectory() && d.name !== DEFAULT_NAMESPACE)
         .map((d) => d.name)
@@ -53,6 +61,14 @@ export class Namespaces {
     const ns = Namespace.open({ ...this.#options, name })
     this.#byName.set(name, ns)
     return ns
+  }
+
+  /** NSDEL: closes `name` and deletes its files; clients still on it see `ns.removed`. */
+  remove(name: string): void {
+    const ns = this.#byName.get(name)
+    if (!ns) return
+    this.#byName.delete(name)
+    ns.remove()
   }
 
   close(): void {

@@ -11,6 +11,7 @@ describe('command-line flags (spec §4)', () => {
       dataDir: './zdb-data',
       indexDir: './zdb-index',
       datasize: undefined,
+      protect: false,
       verbose: false,
     })
   })
@@ -34,12 +35,25 @@ describe('command-line flags (spec §4)', () => {
   })
 
   it('upstream flags not implemented yet fail instead of being ignored', () => {
-    for (const flag of ['--socket', '--dualnet', '--maxsize', '--admin', '--protect', '--hook', '--sync']) {
+    for (const flag of ['--socket', '--dualnet', '--hook', '--sync', '--secure', '--dump']) {
       expect(() => parseArgs([flag, 'x'])).toThrow(/not supported yet/)
     }
     for (const flag of ['--synctime', '--rotate', '--background', '--logfile']) {
       expect(() => parseArgs([flag, 'x'])).toThrow(/not supported yet/)
     }
+  })
+
+  it('--admin, --protect and --maxsize are parsed, and --protect without --admin is refused', () => {
+    expect(parseArgs([])).toMatchObject({ admin: undefined, protect: false, maxsize: undefined })
+    expect(parseArgs(['--admin', 's3cret', '--protect', '--maxsize', '1024'])).toMatchObject({
+      kind: 'run',
+      admin: 's3cret',
+      protect: true,
+      maxsize: 1024,
+    })
+    expect(() => parseArgs(['--protect'])).toThrow('--protect requires --admin <password>')
+    expect(() => parseArgs(['--admin='])).toThrow(/non-empty/)
+    expect(() => parseArgs(['--maxsize', '1k'])).toThrow(/--maxsize must be a number of bytes/)
   })
 
   it('--mode takes user or seq, maps direct to seq, and defaults to mixed (undefined)', () => {

@@ -3,7 +3,7 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_pr
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { TestClient, text } from './helpers/client.js'
+import { errorText, TestClient, text } from './helpers/client.js'
 import { type TempDirs, tempDirs } from './helpers/server.js'
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
@@ -71,9 +71,33 @@ describe('zdb-server CLI', () => {
   })
 
   it('an upstream flag that is not implemented yet exits 1 and says so', () => {
-    const r = runSync(['--admin', 'secret'])
+    const r = runSync(['--hook', '/bin/true'])
     expect(r.status).toBe(1)
-    expect(r.stderr).toContain('--admin is not supported yet')
+    expect(r.stderr).toContain('--hook is not supported yet')
+  })
+
+  it('--protect without --admin exits 1 with one line', () => {
+    const r = runSync(['--protect'])
+    expect(r.status).toBe(1)
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'zdb-server: --protect requires --admin <password> (see --help)',
+    ])
+  })
+
+  it('--admin, --protect and --maxsize apply to clients of the default namespace', async () => {
+    const { port } = await startCli([
+      ...['--admin', 'pw', '--protect', '--maxsize', '8'],
+      ...['--data', dirs.dataDir, '--index', dirs.indexDir],
+    ])
+    const c = await TestClient.connect('127.0.0.1', port)
+    expect(errorText(await c.call('SET', 'k', 'v'))).toBe('Namespace is in read-only mode')
+    expect(errorText(await c.call('NSNEW', 'x'))).toBe('Permission denied')
+    expect(await c.call('SELECT', 'default', 'pw')).toBe('OK')
+    expect(text(await c.call('SET', 'k', '12345678'))).toBe('k')
+    expect(errorText(await c.call('SET', 'j', 'v'))).toBe('No space left on this namespace')
+    expect(await c.call('AUTH', 'pw')).toBe('OK')
+    expect(await c.call('NSNEW', 'x')).toBe('OK')
+    await c.close()
   })
 
   it('starts, answers PING, and exits 0 on SIGTERM', async () => {

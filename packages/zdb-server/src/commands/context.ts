@@ -5,7 +5,7 @@
  */
 import type { RespWriter } from '@qsfs/zdb-protocol'
 import type { ZdbLogger } from '../logger.js'
-import type { Namespace } from '../namespace.js'
+import type { Namespace, ServerMode } from '../namespace.js'
 import type { Namespaces } from '../namespaces.js'
 import type { ServerStats } from '../stats.js'
 
@@ -18,18 +18,48 @@ export interface ServerState {
   readonly instanceId: number
   readonly revision: string
   readonly logger: ZdbLogger
+  /** `--mode`: NSSET mode is allowed only in `'mixed'`. */
+  readonly mode: ServerMode
+  /** `--admin` password; undefined means every client is admin. */
+  readonly adminPassword: string | undefined
+  /** `--protect`: clients start read-only on `default`. */
+  readonly protect: boolean
 }
 
+/**
+ * Per-connection state. The connection creates it with `ns` and `writable` only; the other
+ * fields are filled by {@link startSession} before the first command runs.
+ */
 export interface ClientState {
   ns: Namespace
   /** False after a SELECT of a password-protected public namespace without its password. */
   writable: boolean
+  /** Set once the fields below are initialised. */
+  started?: boolean
+  /** Admin rights: always without `--admin`, else after a successful AUTH. */
+  admin?: boolean
+  /** Nonce of the last AUTH SECURE CHALLENGE, until an AUTH SECURE consumes it. */
+  nonce?: string | undefined
+  /**
+   * Asks the connection to close after this reply (the namespace was removed). Honoured only
+   * by a connection that checks it; see the package README.
+   */
+  closeAfterReply?: boolean
 }
 
 export interface CommandContext {
   readonly server: ServerState
   readonly client: ClientState
   readonly out: RespWriter
+}
+
+/** Initial rights of a connection (spec §1, "Admin and defaults"); idempotent. */
+export function startSession(server: ServerState, client: ClientState): void {
+  if (client.started) return
+  client.started = true
+  client.admin = server.adminPassword === undefined
+  // --protect: default's password is the admin password and a client has not given it yet.
+  if (server.protect) client.writable = false
 }
 
 /** `args[0]` is the command name as the client sent it. */

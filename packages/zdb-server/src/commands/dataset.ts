@@ -5,20 +5,24 @@
  * @module
  */
 import { NamespaceWriteError } from '../namespace.js'
+import { refuseFrozen, refuseWrite, requireAdmin } from './access.js'
 import type { CommandContext } from './context.js'
 import { expectArgs, MAX_KEY_LENGTH, timestampArg } from './validate.js'
 
 /**
  * `SET k v` replies the key, or nil for an unchanged value; `SET k v ts` is admin only.
  * Seq mode: an empty key appends and replies the new 8-byte id; any other key must be live.
+ * Checks in upstream's order (zdbd/commands_set.c).
  */
 export function set(ctx: CommandContext, args: Buffer[]): void {
-  // Without --admin every client is admin, so the timestamped form is always allowed here.
-  if (args.length !== 4 && !expectArgs(ctx, args, 3, true)) return
+  if (args.length === 4) {
+    if (!requireAdmin(ctx)) return
+  } else if (!expectArgs(ctx, args, 3, true)) return
   const key = args[1]!
   const value = args[2]!
   if (key.length > MAX_KEY_LENGTH) return void ctx.out.error('Key too large')
   if (!ctx.client.writable) return void ctx.out.error('Namespace is in read-only mode')
+  if (refuseWrite(ctx)) return
   const ns = ctx.client.ns
   const existing = key.length > 0 ? ns.get(key) : undefined
   if (existing && ns.settings.worm) return void ctx.out.error('Namespace is protected by worm mode')
@@ -59,6 +63,7 @@ function getOne(ctx: CommandContext, key: Buffer): void {
 export function get(ctx: CommandContext, args: Buffer[]): void {
   if (!expectArgs(ctx, args, 2)) return
   if (args[1]!.length > MAX_KEY_LENGTH) return void ctx.out.error('Invalid key')
+  if (refuseFrozen(ctx)) return
   getOne(ctx, args[1]!)
 }
 
@@ -67,17 +72,25 @@ export function mget(ctx: CommandContext, args: Buffer[]): void {
   for (let i = 1; i < args.length; i++) {
     if (args[i]!.length > MAX_KEY_LENGTH) return void ctx.out.error('Invalid key')
   }
+  if (refuseFrozen(ctx)) return
   ctx.out.array(args.length - 1)
   for (let i = 1; i < args.length; i++) getOne(ctx, args[i]!)
 }
 
-/** `DEL k` → `+OK`; `DEL k ts` (admin) stamps the delete marker with `ts`. */
+/**
+ * `DEL k` → `+OK`; `DEL k ts` (admin) stamps the delete marker with `ts`. Checks in upstream's
+ * order (zdbd/commands_dataset.c): a missing key is reported before worm mode.
+ */
 export function del(ctx: CommandContext, args: Buffer[]): void {
-  if (args.length !== 3 && !expectArgs(ctx, args, 2)) return
+  if (args.length === 3) {
+    if (!requireAdmin(ctx)) return
+  } else if (!expectArgs(ctx, args, 2)) return
   const key = args[1]!
   if (key.length > MAX_KEY_LENGTH) return void ctx.out.error('Invalid key')
   if (!ctx.client.writable) return void ctx.out.error('Namespace is in read-only mode')
+  if (refuseWrite(ctx)) return
   const ns = ctx.client.ns
+  if (!ns.get(key)) return void ctx.out.error('Key not found')
   if (ns.settings.worm) return void ctx.out.error('Cannot delete a key when namespace is in worm mode')
   try {
     const timestamp = args.length === 3 ? timestampArg(args[2]!) : undefined
@@ -90,13 +103,17 @@ export function del(ctx: CommandContext, args: Buffer[]): void {
   }
 }
 
-/** Shared shape of the one-key queries: `-Unexpected arguments`, `-Invalid argument`, `-Invalid key`. */
+/**
+ * Shared shape of the one-key queries: `-Unexpected arguments`, `-Invalid argument`,
+ * `-Invalid key`, then the frozen check.
+ */
 function keyArg(ctx: CommandContext, args: Buffer[]): Buffer | undefined {
   if (!expectArgs(ctx, args, 2)) return undefined
   if (args[1]!.length > MAX_KEY_LENGTH) {
     ctx.out.error('Invalid key')
     return undefined
   }
+  if (refuseFrozen(ctx)) return undefined
   return args[1]
 }
 

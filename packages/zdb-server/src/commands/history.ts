@@ -10,11 +10,13 @@
  */
 import { decodeHistoryKey, encodeHistoryKey, HISTORY_KEY_LENGTH } from '@qsfs/zdb-protocol'
 import type { IndexEntry } from '../format/index-file.js'
+import { refuseFrozen } from './access.js'
 import type { CommandContext } from './context.js'
 import { MAX_KEY_LENGTH } from './validate.js'
 
 export function history(ctx: CommandContext, args: Buffer[]): void {
   if (args.length !== 2 && args.length !== 3) return void ctx.out.error('Invalid arguments')
+  if (refuseFrozen(ctx)) return
   const ns = ctx.client.ns
   const key = args[1]!
   let entry: IndexEntry | null

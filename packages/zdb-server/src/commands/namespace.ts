@@ -6,8 +6,12 @@ import { statfsSync } from 'node:fs'
 import { formatNsInfo } from '@qsfs/zdb-protocol'
 import { dataFilePath, indexFilePath } from '../format/paths.js'
 import { isValidNamespaceName } from '../namespaces.js'
+import { SECURE_HASH_LENGTH, sameSecret, secureHash } from '../secure-auth.js'
 import type { CommandContext } from './context.js'
-import { expectArgs, MAX_NAMESPACE_LENGTH } from './validate.js'
+import { expectArgs, isPrefixOf, MAX_NAMESPACE_LENGTH } from './validate.js'
+
+/** Longest password SELECT accepts (upstream's 256-byte buffer). */
+const MAX_SELECT_PASSWORD = 255
 
 export function dbsize(ctx: CommandContext): void {
   ctx.out.integer(ctx.client.ns.entries)
@@ -19,7 +23,7 @@ export function nslist(ctx: CommandContext): void {
   for (const name of names) ctx.out.bulk(name)
 }
 
-/** Admin command; without `--admin` every client is admin. */
+/** Admin command (the table checks the rights). */
 export function nsnew(ctx: CommandContext, args: Buffer[]): void {
   if (!expectArgs(ctx, args, 2)) return
   const raw = args[1]!
@@ -38,8 +42,10 @@ export function nsnew(ctx: CommandContext, args: Buffer[]): void {
 }
 
 /**
- * `SELECT ns [password]`. A namespace without password grants read-write to everyone; with
- * one, the right password grants read-write, none grants read-only if the namespace is public.
+ * `SELECT ns [password | SECURE hash]`. A namespace without password grants read-write to
+ * everyone, whatever the arguments; with one, the right password (or `sha1hex(nonce:pwd)` after
+ * AUTH SECURE CHALLENGE) grants read-write, none grants read-only if the namespace is public.
+ * Unlike AUTH SECURE, a SELECT SECURE leaves the nonce in place.
  */
 export function select(ctx: CommandContext, args: Buffer[]): void {
   if (args.length < 2) return void ctx.out.error('Invalid argument')
@@ -54,23 +60,22 @@ export function select(ctx: CommandContext, args: Buffer[]): void {
       writable = false
     } else if (args.length > 4) {
       return void ctx.out.error('Too many arguments')
-    } else if (args.length === 4) {
-      // SECURE needs a nonce from AUTH SECURE CHALLENGE, which this version does not issue yet.
-      if (!isPrefixOfSecure(args[2]!)) return void ctx.out.error('Only SECURE extra method supported')
-      return void ctx.out.error('No CHALLENGE requested, secure authentication not available')
+    } else if (args.length === 3) {
+      if (args[2]!.length > MAX_SELECT_PASSWORD) return void ctx.out.error('Password too long')
+      if (!sameSecret(args[2]!, password)) return void ctx.out.error('Access denied')
     } else {
-      if (args[2]!.length > 255) return void ctx.out.error('Password too long')
-      if (args[2]!.toString('latin1') !== password) return void ctx.out.error('Access denied')
+      if (!isPrefixOf(args[2]!, 'SECURE')) return void ctx.out.error('Only SECURE extra method supported')
+      const nonce = ctx.client.nonce
+      if (nonce === undefined) {
+        return void ctx.out.error('No CHALLENGE requested, secure authentication not available')
+      }
+      if (args[3]!.length !== SECURE_HASH_LENGTH) return void ctx.out.error('Invalid hash length')
+      if (!sameSecret(args[3]!, secureHash(nonce, password))) return void ctx.out.error('Access denied')
     }
   }
   ctx.client.ns = ns
   ctx.client.writable = writable
   ctx.out.simple('OK')
-}
-
-/** Upstream compares with `strncasecmp(arg, "SECURE", len(arg))`. */
-function isPrefixOfSecure(arg: Buffer): boolean {
-  return arg.length <= 6 && 'SECURE'.startsWith(arg.toString('latin1').toUpperCase())
 }
 
 /**
@@ -79,7 +84,7 @@ function isPrefixOfSecure(arg: Buffer): boolean {
  * - `index_size_bytes` follows upstream's accounting: 64 + key bytes per live key in user
  *   mode, 0 in seq mode.
  * - The `stats_*` I/O counters are not kept per namespace yet and read 0.
- * - Every client is admin in this server, so the admin fields are always printed.
+ * - `locked` is yes for NSSET lock and freeze alike; the paths are printed to admins only.
  */
 export function nsinfo(ctx: CommandContext, args: Buffer[]): void {
   if (!expectArgs(ctx, args, 2)) return
@@ -94,7 +99,7 @@ export function nsinfo(ctx: CommandContext, args: Buffer[]): void {
       entries: ns.entries,
       public: ns.settings.public,
       worm: ns.settings.worm,
-      locked: false,
+      locked: ns.lock !== 'unlocked',
       password: ns.settings.password !== '',
       dataSizeBytes: ns.dataBytes,
       dataSizeMb: ns.dataBytes / 2 ** 20,
@@ -112,12 +117,16 @@ export function nsinfo(ctx: CommandContext, args: Buffer[]): void {
       ...(maxsize > 0 ? { spaceAvailable: Math.max(0, maxsize - ns.dataBytes) } : {}),
       ...freeSpace('index', ns.indexDir),
       ...freeSpace('data', ns.dataDir),
-      dataPath: ns.dataDir,
-      dataActive: dataFilePath(ns.dataDir, fileId),
-      indexPath: ns.indexDir,
-      indexActive: indexFilePath(ns.indexDir, fileId),
-      dataCurrentId: fileId,
-      dataCurrentOffset: ns.currentDataOffset,
+      ...(ctx.client.admin
+        ? {
+            dataPath: ns.dataDir,
+            dataActive: dataFilePath(ns.dataDir, fileId),
+            indexPath: ns.indexDir,
+            indexActive: indexFilePath(ns.indexDir, fileId),
+            dataCurrentId: fileId,
+            dataCurrentOffset: ns.currentDataOffset,
+          }
+        : {}),
     }),
   )
 }

@@ -12,6 +12,7 @@ import { decodeScanCursor, encodeScanCursor, SCAN_CURSOR_LENGTH } from '@qsfs/zd
 import type { IndexEntry } from '../format/index-file.js'
 import { IndexWalker, type LocatedEntry } from '../index-walk.js'
 import type { EntryLocation, Namespace } from '../namespace.js'
+import { refuseFrozen } from './access.js'
 import type { CommandContext } from './context.js'
 import { expectArgs, MAX_KEY_LENGTH } from './validate.js'
 
@@ -21,16 +22,17 @@ export const SCAN_MAX_ENTRIES = 1024
 const SCAN_SLICE_MS = 2
 
 export function scan(ctx: CommandContext, args: Buffer[]): void {
-  walk(ctx, args, 'forward')
+  if (!refuseFrozen(ctx)) walk(ctx, args, 'forward')
 }
 
 export function rscan(ctx: CommandContext, args: Buffer[]): void {
-  walk(ctx, args, 'backward')
+  if (!refuseFrozen(ctx)) walk(ctx, args, 'backward')
 }
 
 /** `KEYCUR k`: the 17-byte cursor of a live key, to SCAN from it; `-Key not found`. */
 export function keycur(ctx: CommandContext, args: Buffer[]): void {
   if (!expectArgs(ctx, args, 2)) return
+  if (refuseFrozen(ctx)) return
   const key = args[1]!
   const entry = key.length <= MAX_KEY_LENGTH ? ctx.client.ns.get(key) : undefined
   if (!entry) return void ctx.out.error('Key not found')

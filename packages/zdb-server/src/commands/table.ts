@@ -8,10 +8,15 @@
  * sit last, where they cannot change what any verified prefix resolves to.
  * @module
  */
+import { adminOnly, withSession } from './access.js'
+import { auth } from './auth.js'
 import type { CommandContext, CommandHandler } from './context.js'
 import * as dataset from './dataset.js'
 import * as history from './history.js'
+import * as internals from './internals.js'
 import * as namespace from './namespace.js'
+import * as admin from './namespace-admin.js'
+import { nsset } from './nsset.js'
 import * as scan from './scan.js'
 import * as system from './system.js'
 
@@ -27,13 +32,13 @@ const notImplemented: CommandHandler = (ctx: CommandContext) => {
 const TABLE: readonly CommandEntry[] = [
   { name: '*', handler: (ctx) => void ctx.out.error('This is not a valid command') },
   { name: 'WAIT', handler: notImplemented },
-  { name: 'MIRROR', handler: notImplemented },
-  { name: 'MASTER', handler: notImplemented },
+  { name: 'MIRROR', handler: adminOnly(notImplemented) },
+  { name: 'MASTER', handler: adminOnly(notImplemented) },
   { name: 'PING', handler: system.ping },
   { name: 'TIME', handler: system.time },
-  { name: 'AUTH', handler: notImplemented },
-  { name: 'HOOKS', handler: notImplemented },
-  { name: 'INDEX', handler: notImplemented },
+  { name: 'AUTH', handler: auth },
+  { name: 'HOOKS', handler: adminOnly(notImplemented) },
+  { name: 'INDEX', handler: adminOnly(internals.index) },
   { name: 'SET', handler: dataset.set },
   { name: 'SETX', handler: dataset.set },
   { name: 'GET', handler: dataset.get },
@@ -54,21 +59,25 @@ const TABLE: readonly CommandEntry[] = [
   { name: 'INFO', handler: system.info },
   { name: 'STOP', handler: system.stop },
   { name: 'DBSIZE', handler: namespace.dbsize },
-  { name: 'NSNEW', handler: namespace.nsnew },
-  { name: 'NSDEL', handler: notImplemented },
+  { name: 'NSNEW', handler: adminOnly(namespace.nsnew) },
+  { name: 'NSDEL', handler: adminOnly(admin.nsdel) },
   { name: 'NSLIST', handler: namespace.nslist },
-  { name: 'NSSET', handler: notImplemented },
+  { name: 'NSSET', handler: adminOnly(nsset) },
   { name: 'NSINFO', handler: namespace.nsinfo },
   { name: 'SELECT', handler: namespace.select },
-  { name: 'RELOAD', handler: notImplemented },
-  { name: 'FLUSH', handler: notImplemented },
+  { name: 'RELOAD', handler: adminOnly(admin.reload) },
+  { name: 'FLUSH', handler: admin.flush },
   { name: 'LENGTH', handler: dataset.length },
   { name: 'KEYTIME', handler: dataset.keytime },
-  { name: 'NSJUMP', handler: notImplemented },
-  { name: 'DATA', handler: notImplemented },
+  { name: 'NSJUMP', handler: adminOnly(admin.nsjump) },
+  { name: 'DATA', handler: adminOnly(internals.data) },
 ]
 
-const ENCODED = TABLE.map((e) => ({ entry: e, bytes: Buffer.from(e.name, 'latin1') }))
+// Every entry runs inside the session checks (rights set up, removed namespace refused).
+const ENCODED = TABLE.map((e) => ({
+  entry: { name: e.name, handler: withSession(e.handler) },
+  bytes: Buffer.from(e.name, 'latin1'),
+}))
 
 /** Names in table order (for docs and tests). */
 export const COMMAND_NAMES: readonly string[] = TABLE.map((e) => e.name)

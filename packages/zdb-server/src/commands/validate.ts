@@ -40,3 +40,17 @@ export function atoll(buf: Buffer): bigint {
 export function timestampArg(buf: Buffer): number {
   return Number(BigInt.asUintN(32, atoll(buf)))
 }
+
+/**
+ * C `strncasecmp(arg, word, len(arg)) == 0`: `arg` is a case-insensitive prefix of `word`
+ * (an empty `arg` matches; a longer one never does, the NUL ends `word`).
+ */
+export function isPrefixOf(arg: Buffer, word: string): boolean {
+  if (arg.length > word.length) return false
+  for (let i = 0; i < arg.length; i++) {
+    const b = arg[i]!
+    const upper = b >= 0x61 && b <= 0x7a ? b - 0x20 : b
+    if (upper !== word.toUpperCase().charCodeAt(i)) return false
+  }
+  return true
+}
