@@ -94,17 +94,32 @@ export function attachConnection(socket: Socket, server: ServerState): void {
 
   const drained = (): void => {
     waiting = false
+    if (socket.destroyed) return
+    server.batch.enter()
     while (backlog.length > 0 && owed() <= HIGH_WATER && !closing) handle(backlog.shift()!)
     if (closing) backlog.length = 0
+    server.batch.afterCommit(release)
+  }
+
+  /** After the commit of this turn's writes: send the replies, or drop them and the connection. */
+  const release = (ok: boolean): void => {
+    if (socket.destroyed) return
+    if (!ok) {
+      // Some write of this turn did not reach the files: no reply of it may say otherwise.
+      out.flush()
+      socket.destroy()
+      return
+    }
     flush()
-    if (backlog.length === 0 && owed() <= HIGH_WATER && !closing) socket.resume()
+    if (!waiting && backlog.length === 0 && owed() <= HIGH_WATER && !closing) socket.resume()
   }
 
   socket.on('data', (chunk: Buffer) => {
     if (closing) return
     server.stats.networkRxBytes += chunk.length
+    server.batch.enter()
     parser.feed(chunk)
-    flush()
+    server.batch.afterCommit(release)
   })
   socket.on('error', (err) => server.logger.debug(`connection error: ${err.message}`))
 }

@@ -11,10 +11,12 @@ import { ZdbOptionError } from './errors.js'
 import { acquireLock, type DirectoryLock } from './lockfile.js'
 import { silentLogger, type ZdbLogger } from './logger.js'
 import type { ServerMode } from './namespace.js'
+import type { SyncPolicy } from './namespace-files.js'
 import { Namespaces } from './namespaces.js'
 import { listen } from './server.js'
 import { createStats } from './stats.js'
 import { VERSION } from './version.js'
+import { WriteBatch } from './write-batch.js'
 
 export {
   ZdbAddressInUseError,
@@ -61,6 +63,13 @@ export interface ZdbServerOptions {
   protect?: boolean
   /** Payload bytes allowed in `default`, kept in memory only (`--maxsize`); 0 = unlimited. */
   maxsize?: number
+  /**
+   * `--sync`: a write is acknowledged only after its data and index files are fsynced. Writes
+   * arriving together share one fsync per file (group commit).
+   */
+  sync?: boolean
+  /** `--synctime N`: fsync written files when the last fsync is older than N seconds. */
+  synctime?: number
   /** Where messages go (default: nowhere). */
   logger?: ZdbLogger
   /** Unix time in seconds used for entry timestamps (default: the system clock); for tests. */
@@ -95,7 +104,16 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
   if (!Number.isInteger(datasize) || datasize < 1 || datasize >= 0xffffffff) {
     throw new ZdbOptionError(`datasize must be an integer 1..4294967294 (bytes), got ${datasize}`)
   }
-  const { admin, protect = false, maxsize } = options
+  const { admin, protect = false, maxsize, synctime } = options
+  if (synctime !== undefined && (!Number.isInteger(synctime) || synctime < 1)) {
+    throw new ZdbOptionError(`synctime must be a whole number of seconds >= 1, got ${synctime}`)
+  }
+  const sync: SyncPolicy = options.sync
+    ? { mode: 'always' }
+    : synctime !== undefined
+      ? { mode: 'interval', seconds: synctime }
+      : { mode: 'none' }
+  const batch = new WriteBatch()
   if (admin !== undefined && (typeof admin !== 'string' || admin === '')) {
     throw new ZdbOptionError('admin must be a non-empty password string')
   }
@@ -119,7 +137,7 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
     locks.push(acquireLock(indexDir, 'index'))
     const stats = createStats(now())
     namespaces = Namespaces.open(
-      { indexRoot: indexDir, dataRoot: dataDir, datasize, now, logger, stats, mode },
+      { indexRoot: indexDir, dataRoot: dataDir, datasize, now, logger, stats, mode, batch, sync },
       {
         ...(maxsize !== undefined ? { maxsize } : {}),
         ...(protect ? { password: adminPassword } : {}),
@@ -135,6 +153,7 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
       mode,
       adminPassword,
       protect,
+      batch,
     }
     const listener = await listen(state, host, port)
     const opened = namespaces

@@ -3,10 +3,13 @@
  * them, in-place edits of older index entries, rotation to files N+1, and positional reads of
  * any index or data file. Knows nothing of keys or modes.
  *
- * Every call is synchronous, so no two writes interleave.
+ * Every call is synchronous, so no two writes interleave. While `deferred()` says so (a group
+ * commit is open, see write-batch.ts), appends to files N are kept in memory and written by
+ * {@link NamespaceFiles.flush} with one `writev` per file; anything that reads or edits
+ * those bytes, or leaves files N, flushes first.
  * @module
  */
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync } from 'node:fs'
+import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, openSync } from 'node:fs'
 import { scanDataFile } from './data-scan.js'
 import { FdCache } from './fd-cache.js'
 import { readExact, readUpTo, writeAll } from './file-io.js'
@@ -59,7 +62,16 @@ export interface NamespaceFilesOptions {
   logger: ZdbLogger
   stats: ServerStats
   name: string
+  /** Whether appends are deferred right now (a group commit is open). */
+  deferred?: () => boolean
+  /** Called when the first append of a commit is deferred. */
+  onDeferred?: () => void
+  /** When to fsync what was written. */
+  sync?: SyncPolicy
 }
+
+/** `always`: before any write is acknowledged (`--sync`); `interval`: when the last fsync is older than `seconds` (`--synctime`). */
+export type SyncPolicy = { mode: 'none' } | { mode: 'always' } | { mode: 'interval'; seconds: number }
 
 export class NamespaceFiles {
   readonly indexDir: string
@@ -78,6 +90,18 @@ export class NamespaceFiles {
   #dataSize: number
   #lastEntry: EntryLocation | null
   #dataPrevious: number
+  readonly #deferred: () => boolean
+  readonly #onDeferred: () => void
+  readonly #sync: SyncPolicy
+  #lastSync = Date.now()
+  /** Deferred appends and the file sizes they start at. */
+  #pendingData: Buffer[] = []
+  #pendingIndex: Buffer[] = []
+  #flushedData = 0
+  #flushedIndex = 0
+  /** In-place edits of already written index entries, applied after the deferred appends. */
+  #pendingEdits: { fileId: number; position: number; bytes: Buffer }[] = []
+  #broken = false
 
   /** Opens files N (writing the data header if missing; a torn data tail is truncated). */
   constructor(options: NamespaceFilesOptions) {
@@ -100,6 +124,62 @@ export class NamespaceFiles {
     this.#indexSize = fstatSync(this.#indexFd).size
     this.#dataSize = scan.validEnd
     this.#dataPrevious = scan.lastOffset ?? 0
+    this.#flushedData = this.#dataSize
+    this.#flushedIndex = this.#indexSize
+    this.#deferred = options.deferred ?? (() => false)
+    this.#onDeferred = options.onDeferred ?? (() => {})
+    this.#sync = options.sync ?? { mode: 'none' }
+  }
+
+  /** True after a failed flush: the in-memory state is ahead of the files until a reload. */
+  get broken(): boolean {
+    return this.#broken
+  }
+
+  /**
+   * Writes the deferred appends: data first, then index (a crash in between leaves an
+   * unreferenced data entry, never an index entry without its data), then fsyncs as the policy
+   * says. On failure both files are cut back to their last flushed size and
+   * {@link NamespaceWriteError} is thrown; this object is then {@link broken}.
+   */
+  flush(): void {
+    this.#assertUsable()
+    if (!this.#pending()) return
+    try {
+      writeAll(this.#dataFd, this.#pendingData, this.#flushedData)
+    } catch (err) {
+      this.#stats.dataWriteFailed += 1
+      this.#abandon()
+      throw new NamespaceWriteError('data', { cause: err })
+    }
+    try {
+      writeAll(this.#indexFd, this.#pendingIndex, this.#flushedIndex)
+    } catch (err) {
+      this.#stats.indexWriteFailed += 1
+      this.#abandon()
+      throw new NamespaceWriteError('index', { cause: err })
+    }
+    this.#pendingData = []
+    this.#pendingIndex = []
+    this.#flushedData = this.#dataSize
+    this.#flushedIndex = this.#indexSize
+    const edited = new Set<number>([this.#dataFd, this.#indexFd])
+    for (const edit of this.#pendingEdits.splice(0)) {
+      try {
+        const fd = this.#indexFdFor(edit.fileId)
+        writeAll(fd, [edit.bytes], edit.position)
+        this.#stats.indexWriteBytes += edit.bytes.length
+        edited.add(fd)
+      } catch (err) {
+        // The appends are written, but a lost DEL flag would bring a key back at the next
+        // replay: fail the turn (nothing of it is acknowledged) and let the namespace reload.
+        this.#stats.indexWriteFailed += 1
+        this.#broken = true
+        this.#pendingEdits = []
+        throw new NamespaceWriteError('index', { cause: err })
+      }
+    }
+    this.#synced(...edited)
   }
 
   /** Id of the current index and data files. */
@@ -143,12 +223,19 @@ export class NamespaceFiles {
       { dataLength: value.length, previous: this.#dataPrevious, crc, flags, timestamp: timestamp >>> 0 },
       key,
     )
-    try {
-      writeAll(this.#dataFd, [head, value], offset)
-    } catch (err) {
-      this.#stats.dataWriteFailed += 1
-      this.#rollback(this.#dataFd, offset)
-      throw new NamespaceWriteError('data', { cause: err })
+    if (this.#defer()) {
+      this.#pendingData.push(head)
+      if (value.length > 0) this.#pendingData.push(value)
+    } else {
+      try {
+        writeAll(this.#dataFd, [head, value], offset)
+      } catch (err) {
+        this.#stats.dataWriteFailed += 1
+        this.#rollback(this.#dataFd, offset)
+        throw new NamespaceWriteError('data', { cause: err })
+      }
+      this.#flushedData = offset + head.length + value.length
+      this.#synced(this.#dataFd)
     }
     this.#dataSize = offset + head.length + value.length
     this.#dataPrevious = offset
@@ -161,12 +248,18 @@ export class NamespaceFiles {
     const offset = this.#indexSize
     const previous = this.#lastEntry?.offset ?? 0
     const bytes = encodeIndexEntry({ ...entry, previous, timestamp: entry.timestamp >>> 0 })
-    try {
-      writeAll(this.#indexFd, [bytes], offset)
-    } catch (err) {
-      this.#stats.indexWriteFailed += 1
-      this.#rollback(this.#indexFd, offset)
-      throw new NamespaceWriteError('index', { cause: err })
+    if (this.#defer()) {
+      this.#pendingIndex.push(bytes)
+    } else {
+      try {
+        writeAll(this.#indexFd, [bytes], offset)
+      } catch (err) {
+        this.#stats.indexWriteFailed += 1
+        this.#rollback(this.#indexFd, offset)
+        throw new NamespaceWriteError('index', { cause: err })
+      }
+      this.#flushedIndex = offset + bytes.length
+      this.#synced(this.#indexFd)
     }
     this.#indexSize = offset + bytes.length
     this.#lastEntry = { fileId: this.#fileId, offset }
@@ -181,9 +274,25 @@ export class NamespaceFiles {
 
   /** Rewrites `bytes` at `delta` inside the index entry at `at` (flags byte, or a whole seq slot). */
   writeIndexAt(at: EntryLocation, bytes: Buffer, delta = 0): void {
+    this.#assertUsable()
+    const position = at.offset + delta
+    if (at.fileId === this.#fileId && position >= this.#flushedIndex) {
+      // Still in memory: edit the deferred entry itself, so it is written once, already edited.
+      patch(this.#pendingIndex, position - this.#flushedIndex, bytes)
+      return
+    }
+    // Flagging an older entry must not reach the disk before the appends that replace it:
+    // a crash in between would lose the old value and the new one.
+    if (this.#deferred() && this.#pending()) {
+      this.#pendingEdits.push({ fileId: at.fileId, position, bytes: Buffer.from(bytes) })
+      return
+    }
+    this.flush()
     try {
-      writeAll(this.#indexFdFor(at.fileId), [bytes], at.offset + delta)
+      const fd = this.#indexFdFor(at.fileId)
+      writeAll(fd, [bytes], position)
       this.#stats.indexWriteBytes += bytes.length
+      this.#synced(fd)
     } catch (err) {
       this.#stats.indexWriteFailed += 1
       throw new NamespaceWriteError('index', { cause: err })
@@ -203,6 +312,12 @@ export class NamespaceFiles {
 
   /** Up to `length` bytes of index file `fileId` at `position` (fewer at its end). */
   readIndex(fileId: number, position: number, length: number): Buffer {
+    if (
+      this.#pendingEdits.length > 0 ||
+      (fileId === this.#fileId && position + length > this.#flushedIndex)
+    ) {
+      this.flush()
+    }
     try {
       const buf = readUpTo(this.#indexFdFor(fileId), length, position)
       this.#stats.indexReadBytes += buf.length
@@ -215,6 +330,8 @@ export class NamespaceFiles {
 
   /** `length` payload bytes of the data entry at `dataOffset` in `d<dataId>`; throws if unreadable. */
   readPayload(dataId: number, dataOffset: number, keyLength: number, length: number): Buffer {
+    if (dataId === this.#fileId && dataOffset + DATA_ENTRY_SIZE + keyLength + length > this.#flushedData)
+      this.flush()
     try {
       const payload = readExact(this.#dataFdFor(dataId), length, dataOffset + DATA_ENTRY_SIZE + keyLength)
       this.#stats.dataReadBytes += length
@@ -227,6 +344,7 @@ export class NamespaceFiles {
 
   /** Up to `length` raw bytes of `d<dataId>` at `position` (fewer at its end). */
   readData(dataId: number, position: number, length: number): Buffer {
+    if (dataId === this.#fileId && position + length > this.#flushedData) this.flush()
     try {
       const buf = readUpTo(this.#dataFdFor(dataId), length, position)
       this.#stats.dataReadBytes += buf.length
@@ -239,6 +357,8 @@ export class NamespaceFiles {
 
   /** The data entry at `dataOffset`: its stored CRC and its payload; throws if unreadable. */
   readDataEntry(dataId: number, dataOffset: number): { crc: number; payload: Buffer } {
+    // Its length is only known once read: any pending append might be part of it.
+    if (dataId === this.#fileId && this.#pendingData.length > 0) this.flush()
     try {
       const fd = this.#dataFdFor(dataId)
       const head = decodeDataEntryHeader(readExact(fd, DATA_ENTRY_SIZE, dataOffset))!
@@ -252,10 +372,56 @@ export class NamespaceFiles {
   }
 
   close(): void {
+    try {
+      if (!this.#broken) this.flush()
+    } finally {
+      this.#closeFds()
+    }
+  }
+
+  #closeFds(): void {
     closeSync(this.#indexFd)
     closeSync(this.#dataFd)
     this.#dataReaders.closeAll()
     this.#indexFds.closeAll()
+  }
+
+  /** Whether this append is deferred; the first deferred one of a commit registers us. */
+  #defer(): boolean {
+    this.#assertUsable()
+    if (!this.#deferred()) return false
+    if (!this.#pending()) this.#onDeferred()
+    return true
+  }
+
+  #pending(): boolean {
+    return this.#pendingData.length > 0 || this.#pendingIndex.length > 0 || this.#pendingEdits.length > 0
+  }
+
+  #assertUsable(): void {
+    if (this.#broken) throw new NamespaceWriteError('data', { cause: new Error('a previous flush failed') })
+  }
+
+  /** After a failed flush: the files go back to their flushed sizes, the deferred bytes are dropped. */
+  #abandon(): void {
+    this.#broken = true
+    this.#rollback(this.#dataFd, this.#flushedData)
+    this.#rollback(this.#indexFd, this.#flushedIndex)
+    this.#pendingData = []
+    this.#pendingIndex = []
+    this.#pendingEdits = []
+    this.#dataSize = this.#flushedData
+    this.#indexSize = this.#flushedIndex
+  }
+
+  /** Records a write to `fds` and fsyncs them if the policy wants it now. */
+  #synced(...fds: number[]): void {
+    const policy = this.#sync
+    if (policy.mode === 'none') return
+    const now = Date.now()
+    if (policy.mode === 'interval' && now - this.#lastSync < policy.seconds * 1000) return
+    for (const fd of fds) fdatasyncSync(fd)
+    this.#lastSync = now
   }
 
   #dataFdFor(dataId: number): number {
@@ -277,6 +443,7 @@ export class NamespaceFiles {
 
   /** Jumps to index and data files N+1 (index first, as upstream). */
   #rotate(): void {
+    this.flush()
     const next = this.#fileId + 1
     let indexFd: number
     let dataFd: number
@@ -304,6 +471,8 @@ export class NamespaceFiles {
     this.#dataFd = dataFd
     this.#indexSize = INDEX_HEADER_SIZE
     this.#dataSize = DATA_HEADER_SIZE
+    this.#flushedIndex = INDEX_HEADER_SIZE
+    this.#flushedData = DATA_HEADER_SIZE
     this.#stats.indexWriteBytes += INDEX_HEADER_SIZE
     this.#stats.dataWriteBytes += DATA_HEADER_SIZE
   }
@@ -346,4 +515,23 @@ function openCurrentDataFile(dataDir: string, fileId: number, logger: ZdbLogger)
     ftruncateSync(fd, scan.validEnd)
   }
   return fd
+}
+
+/** Overwrites `bytes` at `offset` of the concatenation of `buffers`, in place. */
+function patch(buffers: readonly Buffer[], offset: number, bytes: Buffer): void {
+  let skip = offset
+  let done = 0
+  for (const b of buffers) {
+    if (done === bytes.length) return
+    if (skip >= b.length) {
+      skip -= b.length
+      continue
+    }
+    const n = Math.min(b.length - skip, bytes.length - done)
+    bytes.copy(b, skip, done, done + n)
+    done += n
+    skip = 0
+  }
+  if (done < bytes.length)
+    throw new RangeError(`patch of ${bytes.length} bytes at ${offset} runs past the deferred appends`)
 }

@@ -30,11 +30,12 @@ import {
 import { dataFilePath, LEGACY_INDEX_FILE } from './format/paths.js'
 import type { KeyEntry, KeyIndex } from './key-index.js'
 import type { ZdbLogger } from './logger.js'
-import { type EntryLocation, NamespaceFiles } from './namespace-files.js'
+import { type EntryLocation, NamespaceFiles, type SyncPolicy } from './namespace-files.js'
 import { replayIndexFiles } from './namespace-replay.js'
 import { type NamespaceSettings, readOrCreateSettings, writeSettings } from './namespace-settings.js'
 import { SeqKeys } from './seq-keys.js'
 import type { ServerStats } from './stats.js'
+import type { BatchMember, WriteBatch } from './write-batch.js'
 
 export type { KeyEntry } from './key-index.js'
 export { type EntryLocation, NamespaceWriteError } from './namespace-files.js'
@@ -56,6 +57,10 @@ export interface NamespaceOptions {
   stats: ServerStats
   /** Default `'mixed'`. A forced mode that differs from `i0`'s header is refused. */
   mode?: ServerMode
+  /** The server's group commit; without one every write goes to the files at once. */
+  batch?: WriteBatch
+  /** When to fsync (default: never, as upstream without `--sync`). */
+  sync?: SyncPolicy
 }
 
 export type SetOutcome = 'written' | 'unchanged'
@@ -81,7 +86,7 @@ const NUMBERED_FILE = /^[id]\d+$/
 /** Upstream's in-memory cost of a user-mode key (spec §5): 64 bytes + the key. */
 const USER_ENTRY_OVERHEAD = 64
 
-export class Namespace {
+export class Namespace implements BatchMember {
   readonly name: string
   readonly indexDir: string
   readonly dataDir: string
@@ -160,6 +165,9 @@ export class Namespace {
       mode: replay.mode,
       logger,
       stats: this.#options.stats,
+      sync: this.#options.sync,
+      deferred: () => this.#options.batch?.open ?? false,
+      onDeferred: () => this.#options.batch?.markDirty(this),
     })
     this.#mode = mode
     this.#files = files
@@ -370,6 +378,28 @@ export class Namespace {
   jump(): void {
     this.#assertOpen()
     this.#files.jump()
+  }
+
+  /**
+   * Group commit (write-batch.ts): writes the appends deferred this turn. On failure the
+   * files are as before the turn, so the namespace reloads from them and returns false.
+   */
+  commitWrites(): boolean {
+    if (this.#closed) return true
+    try {
+      this.#files.flush()
+      return true
+    } catch (err) {
+      this.#options.logger.error(
+        `namespace ${this.name}: cannot write this turn's appends, replaying from disk: ${String(err)}`,
+      )
+      try {
+        this.reload()
+      } catch (reloadErr) {
+        this.#options.logger.error(`namespace ${this.name}: reload failed: ${String(reloadErr)}`)
+      }
+      return false
+    }
   }
 
   /** RELOAD: closes the files and replays them from disk; settings and lock state are kept. */

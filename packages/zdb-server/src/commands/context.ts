@@ -8,6 +8,7 @@ import type { ZdbLogger } from '../logger.js'
 import type { Namespace, ServerMode } from '../namespace.js'
 import type { Namespaces } from '../namespaces.js'
 import type { ServerStats } from '../stats.js'
+import type { WriteBatch } from '../write-batch.js'
 
 export interface ServerState {
   readonly namespaces: Namespaces
@@ -24,6 +25,8 @@ export interface ServerState {
   readonly adminPassword: string | undefined
   /** `--protect`: clients start read-only on `default`. */
   readonly protect: boolean
+  /** Group commit: replies of a turn go out once its writes are in the files. */
+  readonly batch: WriteBatch
 }
 
 /**
