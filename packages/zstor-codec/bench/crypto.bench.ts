@@ -13,6 +13,7 @@ import {
   createCipher,
   DEFAULT_SCRYPT_PARAMS,
   deriveKey,
+  loadWasmChecksum,
   type ObjectCipher,
 } from '../src/index.js'
 
@@ -30,6 +31,7 @@ function best(run: (input: Uint8Array) => unknown, input: Uint8Array): number {
   return ms
 }
 
+await loadWasmChecksum()
 const data = randomFillSync(Buffer.allocUnsafe(TOTAL))
 const copyTarget = Buffer.allocUnsafe(TOTAL)
 const key = randomFillSync(new Uint8Array(32))
@@ -48,7 +50,8 @@ const sealedByNode = node.encrypt(data)
 
 const rows: [string, number][] = [
   ['Buffer.copy (baseline)', best(() => data.copy(copyTarget), data)],
-  ['BLAKE2b-128, @noble/hashes (the only engine)', best(blake2b128, data)],
+  ['BLAKE2b-128, wasm engine (hash-wasm)', best((d) => blake2b128(d, { engine: 'wasm' }), data)],
+  ['BLAKE2b-128, noble engine (@noble/hashes)', best((d) => blake2b128(d, { engine: 'noble' }), data)],
   [
     'BLAKE2b-512, node:crypto (reference only, not BLAKE2b-128)',
     best((d) => createHash('blake2b512').update(d).digest(), data),

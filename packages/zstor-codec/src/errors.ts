@@ -73,6 +73,8 @@ export type CryptoErrorCode =
   | 'ERR_DECRYPT_AUTH'
   /** `update()` or `digest()` on a checksum whose digest was already taken. */
   | 'ERR_CHECKSUM_FINISHED'
+  /** An unknown checksum engine, `wasm` before `loadWasmChecksum()` resolved, or no WebAssembly. */
+  | 'ERR_CHECKSUM_ENGINE'
 
 /**
  * A misuse of the encryption, key or checksum API, or a sealed object that does not
@@ -83,6 +85,55 @@ export class CryptoError extends Error {
   readonly code: CryptoErrorCode
 
   constructor(code: CryptoErrorCode, message: string) {
+    super(`${code}: ${message}`)
+    this.code = code
+  }
+}
+
+/** Stable codes of {@link CompressionError}. */
+export type CompressionErrorCode =
+  /** Compressed input that does not decode: corrupt, truncated, over its size cap, or not this format. */
+  | 'ERR_DECOMPRESS'
+  /** An unknown compression, or an argument of the wrong type. */
+  | 'ERR_COMPRESSION_ARGUMENT'
+  /** The WebAssembly zstd engine could not be loaded. */
+  | 'ERR_COMPRESSION_ENGINE'
+
+/**
+ * A compressed object that does not decode, or a misuse of the compression API. A codec's own
+ * exception is never thrown through.
+ */
+export class CompressionError extends Error {
+  override readonly name = 'CompressionError'
+  readonly code: CompressionErrorCode
+
+  constructor(code: CompressionErrorCode, message: string) {
+    super(`${code}: ${message}`)
+    this.code = code
+  }
+}
+
+/** Stable codes of {@link PipelineError}. */
+export type PipelineErrorCode =
+  /** Fewer than `k` shards are present with a checksum that holds. */
+  | 'ERR_TOO_FEW_SHARDS'
+  /** The decoded object's size or BLAKE2b-128 is not the one its metadata records. */
+  | 'ERR_OBJECT_CHECKSUM'
+  /** Metadata that is incomplete or inconsistent, or that names a code or cipher not supported here. */
+  | 'ERR_OBJECT_META'
+  /** An argument of the wrong type or out of range. */
+  | 'ERR_PIPELINE_ARGUMENT'
+
+/**
+ * An object that cannot be encoded or decoded as a whole. Failures of one stage keep their own
+ * class: a wrong key is a {@link CryptoError} `ERR_DECRYPT_AUTH`, corrupt compressed data a
+ * {@link CompressionError} `ERR_DECOMPRESS`.
+ */
+export class PipelineError extends Error {
+  override readonly name = 'PipelineError'
+  readonly code: PipelineErrorCode
+
+  constructor(code: PipelineErrorCode, message: string) {
     super(`${code}: ${message}`)
     this.code = code
   }

@@ -1,13 +1,23 @@
 /**
  * @module @qsfs/zstor-codec
- * The QSFS data pipeline, without I/O (shared/specs/zstor.md §2): the BLAKE2b-128 checksum
- * (steps 1 and 5), AES-256-GCM object encryption with hex or passphrase keys (step 3), and the
- * erasure-coding engine: the standard systematic Reed-Solomon code of upstream 0-stor,
- * Backblaze and klauspost (GF(2^8), polynomial 0x11D, Vandermonde-derived matrix; step 4) in
- * pure TypeScript, with the padding that turns an object into `k` data shards. Compression,
- * streaming and metadata are not built yet.
+ * The QSFS data pipeline, without I/O (shared/specs/zstor.md §2): `encodeObject` and
+ * `decodeObject` compose its steps, which are exported too: the BLAKE2b-128 checksum (steps 1
+ * and 5; WebAssembly or noble), compression (step 2; the snappy framing format of upstream,
+ * zstd, or none), AES-256-GCM object encryption with hex or passphrase keys (step 3), and the
+ * standard systematic Reed-Solomon code of upstream 0-stor, Backblaze and klauspost (GF(2^8),
+ * polynomial 0x11D, Vandermonde-derived matrix; step 4) in pure TypeScript, with the padding
+ * that turns an object into `k` data shards. Streaming and the binary metadata are not built yet.
  */
-export { type Blake2b128, blake2b128, CHECKSUM_LENGTH, createBlake2b128 } from './checksum.js'
+export {
+  availableChecksumEngines,
+  type Blake2b128,
+  blake2b128,
+  CHECKSUM_LENGTH,
+  type ChecksumEngine,
+  type ChecksumOptions,
+  createBlake2b128,
+  loadWasmChecksum,
+} from './checksum.js'
 export {
   availableCipherEngines,
   type CipherEngine,
@@ -19,14 +29,25 @@ export {
   SEALED_OVERHEAD,
   TAG_LENGTH,
 } from './cipher.js'
+export {
+  COMPRESSIONS,
+  type Compression,
+  compress,
+  type DecompressOptions,
+  decompress,
+} from './compression.js'
 export type { ErasureCoder } from './erasure-coder.js'
 export {
+  CompressionError,
+  type CompressionErrorCode,
   CryptoError,
   type CryptoErrorCode,
   ErasureCodeError,
   type ErasureCodeErrorCode,
   GaloisFieldError,
   type GaloisFieldErrorCode,
+  PipelineError,
+  type PipelineErrorCode,
 } from './errors.js'
 export {
   DEFAULT_SCRYPT_PARAMS,
@@ -39,5 +60,15 @@ export {
   type ScryptParams,
 } from './key.js'
 export { joinAndUnpad, padAndSplit } from './padding.js'
+export {
+  type DecodeObjectOptions,
+  decodeObject,
+  type EncodedObject,
+  type EncodeObjectOptions,
+  encodeObject,
+  OBJECT_CIPHER,
+  type ObjectMeta,
+} from './pipeline.js'
+export { SNAPPY_MAX_CHUNK, snappyFrameCompress, snappyFrameDecompress } from './snappy-frame.js'
 export { createStandardRs, STANDARD_RS_ID, type StandardRsCoder, standardRsMatrix } from './standard-rs.js'
 export { MAX_TOTAL_SHARDS } from './validate.js'

@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
-import { blake2b128, CHECKSUM_LENGTH, CryptoError, createBlake2b128 } from '../src/index.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import {
+  availableChecksumEngines,
+  blake2b128,
+  CHECKSUM_LENGTH,
+  type ChecksumEngine,
+  CryptoError,
+  createBlake2b128,
+  loadWasmChecksum,
+} from '../src/index.js'
 import { bytes, hex, thrown } from './helpers.js'
 
 interface Vectors {
@@ -24,22 +32,79 @@ const message = (c: Vectors['cases'][number]) =>
 const label = (c: Vectors['cases'][number]) =>
   'utf8' in c ? JSON.stringify(c.utf8) : `${c.pattern} pattern bytes`
 
+const engines: ChecksumEngine[] = ['wasm', 'noble']
+
+beforeAll(async () => {
+  await loadWasmChecksum()
+})
+
 describe('BLAKE2b-128 against Python hashlib and b2sum -l 128 (test/vectors/blake2b-128.json)', () => {
   it('has every case present, so none is skipped silently', () => {
     expect(vectors.cases.length).toBeGreaterThanOrEqual(20)
   })
 
-  for (const c of vectors.cases) {
-    it(`gives the published digest of ${label(c)}, whole and one byte at a time`, () => {
-      const data = message(c)
-      expect(hex(blake2b128(data))).toBe(c.digest)
-      if (data.length <= 4096) {
-        const hash = createBlake2b128()
-        for (let i = 0; i < data.length; i++) hash.update(data.subarray(i, i + 1))
-        expect(hex(hash.digest())).toBe(c.digest)
-      }
-    })
+  for (const engine of engines) {
+    for (const c of vectors.cases) {
+      it(`gives the published digest of ${label(c)} on the ${engine} engine, whole and one byte at a time`, () => {
+        const data = message(c)
+        expect(hex(blake2b128(data, { engine }))).toBe(c.digest)
+        if (data.length <= 4096) {
+          const hash = createBlake2b128({ engine })
+          for (let i = 0; i < data.length; i++) hash.update(data.subarray(i, i + 1))
+          expect(hex(hash.digest())).toBe(c.digest)
+        }
+      })
+    }
   }
+})
+
+describe('BLAKE2b-128 engines', () => {
+  it('offers wasm first once loadWasmChecksum() resolved, and loads it only once', async () => {
+    expect(availableChecksumEngines()).toEqual(['wasm', 'noble'])
+    expect(loadWasmChecksum()).toBe(loadWasmChecksum())
+    await loadWasmChecksum()
+  })
+
+  it('gives identical digests on wasm and noble for any input, whole and split at any points', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 70000 }), fc.array(fc.nat(), { maxLength: 6 }), (data, cuts) => {
+        const expected = hex(blake2b128(data, { engine: 'noble' }))
+        expect(hex(blake2b128(data, { engine: 'wasm' }))).toBe(expected)
+        expect(hex(blake2b128(data))).toBe(expected)
+        const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b)
+        const hash = createBlake2b128({ engine: 'wasm' })
+        let from = 0
+        for (const to of [...points, data.length]) {
+          hash.update(data.subarray(from, to))
+          from = to
+        }
+        expect(hex(hash.digest())).toBe(expected)
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('keeps interleaved incremental wasm hashes apart, and one-shot calls between them too', () => {
+    const a = createBlake2b128({ engine: 'wasm' })
+    const b = createBlake2b128({ engine: 'wasm' })
+    const x = bytes(5000, 1)
+    const y = bytes(7000, 2)
+    a.update(x.subarray(0, 1000))
+    b.update(y.subarray(0, 3000))
+    expect(hex(blake2b128(bytes(100, 3)))).toBe(hex(blake2b128(bytes(100, 3), { engine: 'noble' })))
+    a.update(x.subarray(1000))
+    b.update(y.subarray(3000))
+    expect(hex(b.digest())).toBe(hex(blake2b128(y, { engine: 'noble' })))
+    expect(hex(a.digest())).toBe(hex(blake2b128(x, { engine: 'noble' })))
+  })
+
+  it('refuses an unknown engine with ERR_CHECKSUM_ENGINE', () => {
+    const error = thrown(CryptoError, () =>
+      blake2b128(new Uint8Array(1), { engine: 'openssl' as unknown as ChecksumEngine }),
+    )
+    expect(error.code).toBe('ERR_CHECKSUM_ENGINE')
+    expect(error.message).toContain("'wasm' or 'noble'")
+  })
 })
 
 describe('BLAKE2b-128', () => {
@@ -74,10 +139,12 @@ describe('BLAKE2b-128', () => {
   })
 
   it('refuses update() and digest() after the digest was taken, with ERR_CHECKSUM_FINISHED', () => {
-    const hash = createBlake2b128().update(new Uint8Array(3))
-    hash.digest()
-    expect(thrown(CryptoError, () => hash.update(new Uint8Array(1))).code).toBe('ERR_CHECKSUM_FINISHED')
-    expect(thrown(CryptoError, () => hash.digest()).code).toBe('ERR_CHECKSUM_FINISHED')
+    for (const engine of engines) {
+      const hash = createBlake2b128({ engine }).update(new Uint8Array(3))
+      hash.digest()
+      expect(thrown(CryptoError, () => hash.update(new Uint8Array(1))).code).toBe('ERR_CHECKSUM_FINISHED')
+      expect(thrown(CryptoError, () => hash.digest()).code).toBe('ERR_CHECKSUM_FINISHED')
+    }
   })
 
   it('refuses input that is not bytes with ERR_CRYPTO_ARGUMENT naming the parameter', () => {

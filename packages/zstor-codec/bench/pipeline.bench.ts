@@ -1,0 +1,83 @@
+/**
+ * Throughput of the compressors, the WebAssembly BLAKE2b-128 and the whole object pipeline
+ * (k = 16, m = 4; decode with 4 data shards missing, so Reed-Solomon has to rebuild them) on
+ * BENCH_MIB of random data, next to a plain memory copy of the same bytes measured in the same
+ * run, with the ratio to it. Compressors are also timed on compressible text, which is what they
+ * are for. Best of BENCH_ROUNDS after a 4 MiB warm-up; MB/s are 10^6 bytes of object per second.
+ *
+ *   pnpm --filter @qsfs/zstor-codec bench:pipeline   # BENCH_ROUNDS=3, BENCH_MIB=256 by default
+ */
+import { randomFillSync } from 'node:crypto'
+import { cpus } from 'node:os'
+import {
+  blake2b128,
+  type Compression,
+  compress,
+  decodeObject,
+  decompress,
+  encodeObject,
+  loadWasmChecksum,
+} from '../src/index.js'
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const TOTAL = Number(process.env.BENCH_MIB ?? 256) * 2 ** 20
+const K = 16
+const M = 4
+
+async function best(run: (input: Uint8Array) => unknown, input: Uint8Array): Promise<number> {
+  await run(input.subarray(0, 4 * 2 ** 20)) // warm-up: JIT, WebAssembly memory, first allocations
+  let ms = Number.POSITIVE_INFINITY
+  for (let i = 0; i < ROUNDS; i++) {
+    const t0 = performance.now()
+    await run(input)
+    ms = Math.min(ms, performance.now() - t0)
+  }
+  return ms
+}
+
+await loadWasmChecksum()
+const data = randomFillSync(Buffer.allocUnsafe(TOTAL))
+const words = ['zstor ', 'shard ', 'parity ', '0-db ', 'QSFS ', 'object ', 'quantum ', 'safe ']
+const text = Buffer.allocUnsafe(TOTAL)
+for (let i = 0; i < TOTAL; ) i += text.write(words[data[i]! & 7]!, i)
+const copyTarget = Buffer.allocUnsafe(TOTAL)
+const key = randomFillSync(new Uint8Array(32))
+
+const rows: [string, number][] = []
+const row = async (name: string, run: (input: Uint8Array) => unknown, input: Uint8Array = data) => {
+  rows.push([name, await best(run, input)])
+}
+
+await row('`Buffer.copy` (baseline)', () => data.copy(copyTarget))
+await row('BLAKE2b-128, `wasm` engine (hash-wasm)', (d) => blake2b128(d))
+for (const compression of ['snappy', 'zstd'] as Compression[]) {
+  for (const [kind, input] of [
+    ['random', data],
+    ['text', text],
+  ] as const) {
+    const packed = await compress(input, compression)
+    const ratio = ((packed.length / input.length) * 100).toFixed(1)
+    await row(`${compression} compress, ${kind} (${ratio}% of input)`, (d) => compress(d, compression), input)
+    await row(`${compression} decompress, ${kind}`, () => decompress(packed, compression), input)
+  }
+}
+for (const compression of ['none', 'snappy', 'zstd'] as Compression[]) {
+  const { shards, meta } = await encodeObject(data, { k: K, m: M, compression, key })
+  const lost = shards.map((s, i) => (i < M ? null : s))
+  const back = await decodeObject(lost, meta, key)
+  if (Buffer.compare(back, data) !== 0) throw new Error(`pipeline with ${compression} did not round-trip`)
+  await row(`encodeObject, ${compression}`, (d) => encodeObject(d, { k: K, m: M, compression, key }))
+  await row(`decodeObject, ${compression}, 4 data shards missing`, () => decodeObject(lost, meta, key))
+}
+
+const mbps = (ms: number) => TOTAL / 1e6 / (ms / 1000)
+const baseline = mbps(rows[0]![1])
+console.log(`${TOTAL / 2 ** 20} MiB of random data (and of text for the text rows), best of ${ROUNDS}`)
+console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores)\n`)
+console.log('| operation | time | MB/s | ratio to copy |')
+console.log('|---|---|---|---|')
+for (const [name, ms] of rows) {
+  console.log(
+    `| ${name} | ${ms.toFixed(1)} ms | ${mbps(ms).toFixed(0)} | ${(mbps(ms) / baseline).toFixed(3)}× |`,
+  )
+}
