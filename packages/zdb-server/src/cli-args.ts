@@ -29,8 +29,8 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   admin: { takesValue: true, supported: true },
   protect: { takesValue: false, supported: true },
   hook: { takesValue: true, supported: false },
-  sync: { takesValue: false, supported: false },
-  synctime: { takesValue: true, supported: false },
+  sync: { takesValue: false, supported: true },
+  synctime: { takesValue: true, supported: true },
   secure: { takesValue: false, supported: false },
   rotate: { takesValue: true, supported: false },
   background: { takesValue: false, supported: false },
@@ -55,6 +55,10 @@ export type CliCommand =
       protect: boolean
       /** `--maxsize` of `default`, in bytes. */
       maxsize: number | undefined
+      /** `--sync`: acknowledge writes only once fsynced. */
+      sync: boolean
+      /** `--synctime N`: fsync when the last fsync is older than N seconds. */
+      synctime: number | undefined
       verbose: boolean
     }
 
@@ -71,6 +75,11 @@ A 0-db (zdb) compatible key-value server.
                       (default 256M, at least 524288 bytes)
   --maxsize <bytes>   payload limit of the default namespace (in memory only)
 
+ Durability (default: no fsync, as upstream; the OS writes back when it wants):
+  --sync              acknowledge a write only after it is fsynced; writes that arrive
+                      together share one fsync per file (group commit)
+  --synctime <sec>    fsync written files when the last fsync is older than <sec>
+
  Access:
   --admin <password>  admin password; without it every client is admin
   --protect           default namespace read-only until SELECT default <admin password>
@@ -85,7 +94,7 @@ A 0-db (zdb) compatible key-value server.
   --version           print the version and exit
   --help              print this message and exit
 
-Not supported yet: --socket --dualnet --hook --sync --synctime --secure --rotate
+Not supported yet: --socket --dualnet --hook --secure --rotate
 --background --logfile --dump
 `
 
@@ -129,6 +138,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   }
   const datasize = values.get('datasize')
   const maxsize = values.get('maxsize')
+  const synctime = values.get('synctime')
   const admin = values.get('admin')
   if (typeof admin === 'string' && admin === '')
     throw new ZdbOptionError('--admin needs a non-empty password')
@@ -146,6 +156,8 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     admin: typeof admin === 'string' ? admin : undefined,
     protect: values.has('protect'),
     maxsize: typeof maxsize === 'string' ? parseMaxsize(maxsize) : undefined,
+    sync: values.has('sync'),
+    synctime: typeof synctime === 'string' ? parseSynctime(synctime) : undefined,
     verbose: values.has('verbose'),
   }
 }
@@ -188,4 +200,13 @@ export function parseMaxsize(text: string): number {
     throw new ZdbOptionError(`--maxsize must be a number of bytes, got '${text}'`)
   }
   return size
+}
+
+/** `--synctime`: whole seconds, at least 1. */
+export function parseSynctime(text: string): number {
+  const seconds = /^\d+$/.test(text) ? Number(text) : Number.NaN
+  if (!Number.isSafeInteger(seconds) || seconds < 1) {
+    throw new ZdbOptionError(`--synctime must be a whole number of seconds >= 1, got '${text}'`)
+  }
+  return seconds
 }

@@ -40,6 +40,8 @@ async function main(argv: readonly string[]): Promise<void> {
     admin: command.admin,
     protect: command.protect,
     maxsize: command.maxsize,
+    sync: command.sync,
+    synctime: command.synctime,
     logger,
   }).catch((err: unknown) => {
     if (err instanceof ZdbServerError) fail(err.message)

@@ -12,6 +12,7 @@ describe('command-line flags (spec §4)', () => {
       indexDir: './zdb-index',
       datasize: undefined,
       protect: false,
+      sync: false,
       verbose: false,
     })
   })
@@ -35,10 +36,10 @@ describe('command-line flags (spec §4)', () => {
   })
 
   it('upstream flags not implemented yet fail instead of being ignored', () => {
-    for (const flag of ['--socket', '--dualnet', '--hook', '--sync', '--secure', '--dump']) {
+    for (const flag of ['--socket', '--dualnet', '--hook', '--secure', '--dump']) {
       expect(() => parseArgs([flag, 'x'])).toThrow(/not supported yet/)
     }
-    for (const flag of ['--synctime', '--rotate', '--background', '--logfile']) {
+    for (const flag of ['--rotate', '--background', '--logfile']) {
       expect(() => parseArgs([flag, 'x'])).toThrow(/not supported yet/)
     }
   })
@@ -54,6 +55,13 @@ describe('command-line flags (spec §4)', () => {
     expect(() => parseArgs(['--protect'])).toThrow('--protect requires --admin <password>')
     expect(() => parseArgs(['--admin='])).toThrow(/non-empty/)
     expect(() => parseArgs(['--maxsize', '1k'])).toThrow(/--maxsize must be a number of bytes/)
+  })
+
+  it('--sync and --synctime are parsed; --synctime needs whole seconds >= 1', () => {
+    expect(parseArgs(['--sync'])).toMatchObject({ sync: true, synctime: undefined })
+    expect(parseArgs(['--synctime', '5'])).toMatchObject({ sync: false, synctime: 5 })
+    expect(() => parseArgs(['--synctime', '0'])).toThrow(/--synctime must be a whole number of seconds/)
+    expect(() => parseArgs(['--synctime', '1.5'])).toThrow(/--synctime must be/)
   })
 
   it('--mode takes user or seq, maps direct to seq, and defaults to mixed (undefined)', () => {
