@@ -35,7 +35,7 @@ function prng(seed: number): () => number {
   }
 }
 
-function valueOf(key: string, length: number): Buffer {
+function valueFor(key: string, length: number): Buffer {
   const v = Buffer.alloc(length)
   for (let i = 0; i < length; i++) v[i] = (key.charCodeAt(i % key.length) + i) & 0xff
   return v
@@ -90,7 +90,7 @@ describe('kill -9 with --sync', () => {
         for (;;) {
           const key = `r${round}-${i++}`
           const length = Math.floor(random() * 3000)
-          const reply = await c.call('SET', key, valueOf(key, length)).catch(() => undefined)
+          const reply = await c.call('SET', key, valueFor(key, length)).catch(() => undefined)
           if (reply === undefined) return
           expect(Buffer.isBuffer(reply) && reply.toString()).toBe(key)
           acked.set(key, length)
@@ -105,7 +105,7 @@ describe('kill -9 with --sync', () => {
       const values = await reader.pipeline(keys.map((k) => ['GET', k]))
       const wrong = keys.filter((k, j) => {
         const got = values[j]
-        return !Buffer.isBuffer(got) || !got.equals(valueOf(k, acked.get(k)!))
+        return !Buffer.isBuffer(got) || !got.equals(valueFor(k, acked.get(k)!))
       })
       expect(wrong, `round ${round}: acknowledged keys missing or wrong after restart`).toEqual([])
       check.proc.kill('SIGKILL')
