@@ -22,7 +22,7 @@ import {
   encodeDataHeader,
 } from './format/data-file.js'
 import {
-  encodeIndexEntry,
+  encodeIndexEntryWith,
   encodeIndexHeader,
   INDEX_FLAG_DELETED,
   INDEX_FLAGS_OFFSET,
@@ -247,7 +247,7 @@ export class NamespaceFiles {
   appendIndex(entry: Omit<IndexEntry, 'previous'>): EntryLocation {
     const offset = this.#indexSize
     const previous = this.#lastEntry?.offset ?? 0
-    const bytes = encodeIndexEntry({ ...entry, previous, timestamp: entry.timestamp >>> 0 })
+    const bytes = encodeIndexEntryWith(entry, previous)
     if (this.#defer()) {
       this.#pendingIndex.push(bytes)
     } else {

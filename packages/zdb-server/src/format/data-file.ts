@@ -4,6 +4,7 @@
  * @module
  */
 import { ZdbFormatError } from '../errors.js'
+import { putU32 } from './bytes.js'
 
 export const DATA_MAGIC = 'DAT0'
 export const DATA_VERSION = 3
@@ -53,12 +54,12 @@ export function decodeDataHeader(buf: Uint8Array, where: string): number {
 /** Encodes the 18-byte fixed part followed by the key; the payload is written after it. */
 export function encodeDataEntryHead(header: Omit<DataEntryHeader, 'keyLength'>, key: Buffer): Buffer {
   const buf = Buffer.allocUnsafe(DATA_ENTRY_SIZE + key.length)
-  buf.writeUInt8(key.length, 0)
-  buf.writeUInt32LE(header.dataLength, 1)
-  buf.writeUInt32LE(header.previous, 5)
-  buf.writeUInt32LE(header.crc, 9)
-  buf.writeUInt8(header.flags, 13)
-  buf.writeUInt32LE(header.timestamp, 14)
+  buf[0] = key.length
+  putU32(buf, 1, header.dataLength)
+  putU32(buf, 5, header.previous)
+  putU32(buf, 9, header.crc)
+  buf[13] = header.flags
+  putU32(buf, 14, header.timestamp)
   key.copy(buf, DATA_ENTRY_SIZE)
   return buf
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { ZdbFormatError } from '../errors.js'
+import { putU32 } from './bytes.js'
 
 export const INDEX_MAGIC = 'IDX0'
 export const INDEX_VERSION = 4
@@ -80,17 +81,26 @@ export function decodeIndexHeader(buf: Uint8Array, where: string): IndexHeader {
 
 /** Encodes an entry, key included. */
 export function encodeIndexEntry(entry: IndexEntry): Buffer {
-  const buf = Buffer.allocUnsafe(INDEX_ENTRY_SIZE + entry.key.length)
-  buf.writeUInt8(entry.key.length, 0)
-  buf.writeUInt32LE(entry.dataOffset, 1)
-  buf.writeUInt32LE(entry.length, 5)
-  buf.writeUInt32LE(entry.previous, 9)
-  buf.writeUInt8(entry.flags, 13)
-  buf.writeUInt32LE(entry.dataId, 14)
-  buf.writeUInt32LE(entry.timestamp, 18)
-  buf.writeUInt32LE(entry.crc, 22)
-  buf.writeUInt32LE(entry.parentId, 26)
-  buf.writeUInt32LE(entry.parentOffset, 30)
+  return encodeIndexEntryWith(entry, entry.previous)
+}
+
+/**
+ * {@link encodeIndexEntry} with `previous` given apart, as appends learn it only when they
+ * happen.
+ */
+export function encodeIndexEntryWith(entry: Omit<IndexEntry, 'previous'>, previous: number): Buffer {
+  const keyLength = entry.key.length
+  const buf = Buffer.allocUnsafe(INDEX_ENTRY_SIZE + keyLength)
+  buf[0] = keyLength
+  putU32(buf, 1, entry.dataOffset)
+  putU32(buf, 5, entry.length)
+  putU32(buf, 9, previous)
+  buf[13] = entry.flags
+  putU32(buf, 14, entry.dataId)
+  putU32(buf, 18, entry.timestamp)
+  putU32(buf, 22, entry.crc)
+  putU32(buf, 26, entry.parentId)
+  putU32(buf, 30, entry.parentOffset)
   entry.key.copy(buf, INDEX_ENTRY_SIZE)
   return buf
 }
