@@ -27,6 +27,8 @@ const TOMBSTONE = -1
 const MIN_CAPACITY = 16
 /** Grow (or clean tombstones) when used + tombstone slots pass this share of the table. */
 const MAX_LOAD = 0.7
+/** Load right after a rehash: low enough for short probes, high enough not to waste slots. */
+const GROWN_LOAD = 0.5
 
 /** Number columns of an entry, one typed array each. */
 const FIELDS = ['fileId', 'idxOffset', 'dataId', 'dataOffset', 'length', 'crc', 'timestamp'] as const
@@ -103,6 +105,19 @@ export class KeyIndex {
     }
   }
 
+  /** Total payload and key bytes of the live entries, without materialising them. */
+  totals(): { dataBytes: number; keyBytes: number } {
+    let dataBytes = 0
+    let keyBytes = 0
+    const lengths = this.#cols.length
+    for (const v of this.#slots) {
+      if (v <= 0) continue
+      dataBytes += lengths[v - 1]!
+      keyBytes += this.#arena[this.#keyAt[v - 1]!]!
+    }
+    return { dataBytes, keyBytes }
+  }
+
   /** Every live entry, in no particular order. */
   *values(): IterableIterator<KeyEntry> {
     for (const v of this.#slots) if (v > 0) yield this.#entry(v - 1)
@@ -172,10 +187,13 @@ export class KeyIndex {
     for (const f of FIELDS) this.#cols[f] = grow(this.#cols[f], capacity)
   }
 
-  /** Rebuilds the slot table: doubles it when live entries need room, else just drops tombstones. */
+  /**
+   * Rebuilds the slot table: grows it (by powers of two) until the live entries fill at most
+   * half of it, else just drops tombstones.
+   */
   #rehash(): void {
     let capacity = this.#slots.length
-    while ((this.#size + 1) / capacity > MAX_LOAD / 2) capacity *= 2
+    while ((this.#size + 1) / capacity > GROWN_LOAD) capacity *= 2
     const old = this.#slots
     this.#slots = new Int32Array(capacity)
     this.#tombstones = 0

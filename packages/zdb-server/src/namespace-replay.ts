@@ -9,15 +9,16 @@
  * logged. Starting with one fewer key beats refusing to start.
  * @module
  */
-import { closeSync, existsSync, openSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, openSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { crc32c } from './crc32c.js'
 import { ZdbFormatError } from './errors.js'
-import { readExact } from './file-io.js'
+import { readExact, readUpTo } from './file-io.js'
 import { DATA_ENTRY_SIZE, decodeDataEntryHeader } from './format/data-file.js'
 import {
   decodeIndexEntry,
   decodeIndexHeader,
   encodeIndexHeader,
+  INDEX_ENTRY_SIZE,
   INDEX_FLAG_DELETED,
   INDEX_HEADER_SIZE,
   INDEX_MODE_SEQ,
@@ -79,7 +80,8 @@ export function replayIndexFiles(
   for (let id = 0; id < count; id++) {
     const path = indexFilePath(indexDir, id)
     const isLast = id === count - 1
-    const buf = readFileSync(path)
+    const size = statSync(path).size
+    const buf = readHead(path)
     if (buf.length < INDEX_HEADER_SIZE) {
       if (!isLast) throw new ZdbFormatError(`${path}: index header is ${buf.length} bytes, expected 29`)
       // A crash during rotation leaves the newest file empty or with a torn header.
@@ -98,31 +100,27 @@ export function replayIndexFiles(
     } else if (header.mode !== mode) {
       throw new ZdbFormatError(`${path}: index mode ${header.mode} differs from i0's mode ${mode}`)
     }
-    // Offsets only: a million decoded entries held at once would cost hundreds of MB.
-    const offsets = entryOffsets(buf, path, logger)
-    if (isLast) dropUnbackedTail(buf, offsets, dataDir, path, logger)
-    result.counts.push(offsets.length)
-    if (offsets.length > 0) result.lastEntry = { fileId: id, offset: offsets.at(-1)! }
-    if (mode === INDEX_MODE_SEQ) {
-      for (const offset of offsets) {
-        const entry = decodeIndexEntry(buf, offset)!
+    // The file is read in windows and each entry applied as it comes, one behind: the last
+    // one of the last file is applied only once its data entry is checked.
+    let held: Located | null = null
+    let applied = 0
+    const apply = ({ entry, offset }: Located): void => {
+      applied += 1
+      if (mode === INDEX_MODE_SEQ) {
         if (entry.key.length !== SEQ_KEY_SIZE) {
           throw new ZdbFormatError(
             `${path}: entry at offset ${offset} has a ${entry.key.length}-byte key; a sequential namespace needs ${SEQ_KEY_SIZE}`,
           )
         }
-        if (entry.flags & INDEX_FLAG_DELETED) continue
+        if (entry.flags & INDEX_FLAG_DELETED) return
         result.seqEntries += 1
         result.seqDataBytes += entry.length
+        return
       }
-      continue
-    }
-    for (const offset of offsets) {
-      const entry = decodeIndexEntry(buf, offset)!
       if (!keys.has(entry.key)) result.inserts += 1
       if (entry.flags & INDEX_FLAG_DELETED) {
         keys.delete(entry.key)
-        continue
+        return
       }
       keys.set({
         key: entry.key,
@@ -135,40 +133,76 @@ export function replayIndexFiles(
         timestamp: entry.timestamp,
       })
     }
+    for (const located of indexEntries(path, size, logger)) {
+      if (held) apply(held)
+      held = located
+    }
+    if (held && isLast && !dataMatches(dataDir, held.entry)) {
+      logger.warn(`${path}: last index entry at offset ${held.offset} has no valid data entry, truncating`)
+      truncateSync(path, held.offset)
+      held = null
+    }
+    let last: number | null = null
+    if (held) {
+      apply(held)
+      last = held.offset
+    }
+    result.counts.push(applied)
+    if (last !== null) result.lastEntry = { fileId: id, offset: last }
   }
   return result
 }
 
-/** Offsets of the complete entries of an index file; a torn one at the end is cut off. */
-function entryOffsets(buf: Buffer, path: string, logger: ZdbLogger): number[] {
-  const out: number[] = []
-  let offset = INDEX_HEADER_SIZE
-  while (offset < buf.length) {
-    const entry = decodeIndexEntry(buf, offset)
-    if (entry === null) {
-      logger.warn(`${path}: torn index entry at offset ${offset} (${buf.length - offset} bytes), truncating`)
-      truncateSync(path, offset)
-      break
-    }
-    out.push(offset)
-    offset += 34 + entry.key.length
-  }
-  return out
+interface Located {
+  entry: IndexEntry
+  offset: number
 }
 
-/** Truncates the last entry away if its data entry is absent or does not match it. */
-function dropUnbackedTail(
-  buf: Buffer,
-  offsets: number[],
-  dataDir: string,
-  path: string,
-  logger: ZdbLogger,
-): void {
-  const last = offsets.at(-1)
-  if (last === undefined || dataMatches(dataDir, decodeIndexEntry(buf, last)!)) return
-  logger.warn(`${path}: last index entry at offset ${last} has no valid data entry, truncating`)
-  truncateSync(path, last)
-  offsets.pop()
+/** Bytes read at a time: entries are at most 34 + 255 bytes, windows are much larger. */
+const WINDOW = 4 * 1024 * 1024
+
+/** The first bytes of an index file (its header, if it has one). */
+function readHead(path: string): Buffer {
+  const fd = openSync(path, 'r')
+  try {
+    return readUpTo(fd, INDEX_HEADER_SIZE, 0)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
+ * The complete entries of an index file, in order, read in windows so memory stays bounded
+ * whatever the file size. A torn entry at the end is cut off the file and logged. Each
+ * entry's key is a view into the current window.
+ */
+function* indexEntries(path: string, size: number, logger: ZdbLogger): Generator<Located> {
+  const fd = openSync(path, 'r')
+  try {
+    let start = INDEX_HEADER_SIZE
+    while (start < size) {
+      const window = readUpTo(fd, Math.min(WINDOW, size - start), start)
+      let at = 0
+      for (;;) {
+        const entry = decodeIndexEntry(window, at)
+        if (entry === null) break
+        yield { entry, offset: start + at }
+        at += INDEX_ENTRY_SIZE + entry.key.length
+      }
+      // A partial entry at the end of the file is torn; one at the end of a window is read
+      // again with the next (a window that holds no whole entry can only be the file's end).
+      if (at < window.length && (start + window.length >= size || at === 0)) {
+        logger.warn(
+          `${path}: torn index entry at offset ${start + at} (${size - start - at} bytes), truncating`,
+        )
+        truncateSync(path, start + at)
+        return
+      }
+      start += at
+    }
+  } finally {
+    closeSync(fd)
+  }
 }
 
 function dataMatches(dataDir: string, e: IndexEntry): boolean {

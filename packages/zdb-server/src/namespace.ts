@@ -173,12 +173,9 @@ export class Namespace implements BatchMember {
     this.#files = files
     this.#keys = replay.keys
     this.#inserts = replay.inserts
-    this.#dataBytes = 0
-    this.#keyBytes = 0
-    for (const e of replay.keys.values()) {
-      this.#dataBytes += e.length
-      this.#keyBytes += e.key.length
-    }
+    const totals = replay.keys.totals()
+    this.#dataBytes = totals.dataBytes
+    this.#keyBytes = totals.keyBytes
     const seq = { counts: replay.counts, entries: replay.seqEntries, dataBytes: replay.seqDataBytes }
     this.#seq = mode === 'seq' ? new SeqKeys(files, this.#options.datasize, seq) : undefined
   }

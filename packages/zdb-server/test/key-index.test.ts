@@ -37,6 +37,11 @@ describe('KeyIndex', () => {
           }
           expect(index.size).toBe(model.size)
         }
+        const live = [...model.values()]
+        expect(index.totals()).toEqual({
+          dataBytes: live.reduce((n, e) => n + e.length, 0),
+          keyBytes: live.reduce((n, e) => n + e.key.length, 0),
+        })
         const all = [...index.values()].sort((a, b) => Buffer.compare(a.key, b.key))
         expect(all).toEqual([...model.values()].sort((a, b) => Buffer.compare(a.key, b.key)))
       }),
