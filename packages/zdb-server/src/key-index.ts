@@ -56,48 +56,66 @@ export class KeyIndex {
   }
 
   get(key: Uint8Array): KeyEntry | undefined {
-    const id = this.#find(key, hashKey(key))
+    const id = this.#find(key, 0, key.length, hashKey(key, 0, key.length))
     return id === -1 ? undefined : this.#entry(id)
   }
 
   has(key: Uint8Array): boolean {
-    return this.#find(key, hashKey(key)) !== -1
+    return this.hasAt(key, 0, key.length)
+  }
+
+  /** {@link has} for the key at `bytes[offset, offset + length)`, without a view of it. */
+  hasAt(bytes: Uint8Array, offset: number, length: number): boolean {
+    return this.#find(bytes, offset, length, hashKey(bytes, offset, length)) !== -1
   }
 
   /** Inserts or replaces the entry of `entry.key` (at most 255 bytes, as 0-db keys are). */
   set(entry: KeyEntry): void {
     const key = entry.key
-    if (key.length > 255) throw new RangeError(`keys are at most 255 bytes, got ${key.length}`)
-    const hash = hashKey(key)
-    let id = this.#find(key, hash)
+    this.setAt(key, 0, key.length, entry)
+  }
+
+  /**
+   * {@link set} for the key at `bytes[offset, offset + length)`: replay feeds keys straight
+   * from the index file buffer, so a million keys cost no million views.
+   */
+  setAt(bytes: Uint8Array, offset: number, length: number, fields: Omit<KeyEntry, 'key'>): void {
+    if (length > 255) throw new RangeError(`keys are at most 255 bytes, got ${length}`)
+    const hash = hashKey(bytes, offset, length)
+    let id = this.#find(bytes, offset, length, hash)
     if (id === -1) {
       if ((this.#size + this.#tombstones + 1) / this.#slots.length > MAX_LOAD) this.#rehash()
-      id = this.#allocate(key, hash)
+      id = this.#allocate(bytes, offset, length, hash)
       this.#place(id, hash)
       this.#size++
     }
     const c = this.#cols
-    c.fileId[id] = entry.fileId
-    c.idxOffset[id] = entry.idxOffset
-    c.dataId[id] = entry.dataId
-    c.dataOffset[id] = entry.dataOffset
-    c.length[id] = entry.length
-    c.crc[id] = entry.crc
-    c.timestamp[id] = entry.timestamp
+    c.fileId[id] = fields.fileId
+    c.idxOffset[id] = fields.idxOffset
+    c.dataId[id] = fields.dataId
+    c.dataOffset[id] = fields.dataOffset
+    c.length[id] = fields.length
+    c.crc[id] = fields.crc
+    c.timestamp[id] = fields.timestamp
   }
 
   /** Removes `key`; returns whether it was present. */
   delete(key: Uint8Array): boolean {
-    const hash = hashKey(key)
+    return this.deleteAt(key, 0, key.length)
+  }
+
+  /** {@link delete} for the key at `bytes[offset, offset + length)`. */
+  deleteAt(bytes: Uint8Array, offset: number, length: number): boolean {
+    const hash = hashKey(bytes, offset, length)
     const mask = this.#slots.length - 1
     for (let s = hash & mask; ; s = (s + 1) & mask) {
       const v = this.#slots[s]!
       if (v === EMPTY) return false
-      if (v !== TOMBSTONE && this.#hash[v - 1] === hash && this.#keyEquals(v - 1, key)) {
+      if (v !== TOMBSTONE && this.#hash[v - 1] === hash && this.#keyEquals(v - 1, bytes, offset, length)) {
         this.#slots[s] = TOMBSTONE
         this.#tombstones++
         this.#size--
-        this.#arenaGarbage += 1 + key.length
+        this.#arenaGarbage += 1 + length
         this.#free.push(v - 1)
         if (this.#arenaGarbage > this.#arenaUsed / 2 && this.#arenaUsed > 1 << 20) this.#compactArena()
         return true
@@ -123,12 +141,14 @@ export class KeyIndex {
     for (const v of this.#slots) if (v > 0) yield this.#entry(v - 1)
   }
 
-  #find(key: Uint8Array, hash: number): number {
+  #find(bytes: Uint8Array, offset: number, length: number, hash: number): number {
     const mask = this.#slots.length - 1
     for (let s = hash & mask; ; s = (s + 1) & mask) {
       const v = this.#slots[s]!
       if (v === EMPTY) return -1
-      if (v !== TOMBSTONE && this.#hash[v - 1] === hash && this.#keyEquals(v - 1, key)) return v - 1
+      if (v !== TOMBSTONE && this.#hash[v - 1] === hash && this.#keyEquals(v - 1, bytes, offset, length)) {
+        return v - 1
+      }
     }
   }
 
@@ -140,11 +160,11 @@ export class KeyIndex {
     this.#slots[s] = id + 1
   }
 
-  #keyEquals(id: number, key: Uint8Array): boolean {
+  #keyEquals(id: number, bytes: Uint8Array, offset: number, length: number): boolean {
     const at = this.#keyAt[id]!
     const arena = this.#arena
-    if (arena[at] !== key.length) return false
-    for (let i = 0; i < key.length; i++) if (arena[at + 1 + i] !== key[i]) return false
+    if (arena[at] !== length) return false
+    for (let i = 0; i < length; i++) if (arena[at + 1 + i] !== bytes[offset + i]) return false
     return true
   }
 
@@ -163,18 +183,18 @@ export class KeyIndex {
     }
   }
 
-  #allocate(key: Uint8Array, hash: number): number {
+  #allocate(bytes: Uint8Array, offset: number, length: number, hash: number): number {
     const id = this.#free.length > 0 ? this.#free.pop()! : this.#nextId++
     if (id >= this.#hash.length) this.#growColumns(this.#hash.length * 2)
-    const need = 1 + key.length
+    const need = 1 + length
     if (this.#arenaUsed + need > this.#arena.length) {
       const bigger = Buffer.allocUnsafe(Math.max(this.#arena.length * 2, this.#arenaUsed + need))
       this.#arena.copy(bigger, 0, 0, this.#arenaUsed)
       this.#arena = bigger
     }
     const at = this.#arenaUsed
-    this.#arena[at] = key.length
-    this.#arena.set(key, at + 1)
+    this.#arena[at] = length
+    for (let i = 0; i < length; i++) this.#arena[at + 1 + i] = bytes[offset + i]!
     this.#arenaUsed += need
     this.#hash[id] = hash
     this.#keyAt[id] = at
@@ -220,9 +240,9 @@ export class KeyIndex {
 }
 
 /** FNV-1a, 32 bits: cheap and well spread for short keys. */
-function hashKey(key: Uint8Array): number {
+function hashKey(bytes: Uint8Array, offset: number, length: number): number {
   let h = 0x811c9dc5
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i]!, 0x01000193)
+  for (let i = offset; i < offset + length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193)
   return h >>> 0
 }
 

@@ -101,61 +101,62 @@ export function replayIndexFiles(
       throw new ZdbFormatError(`${path}: index mode ${header.mode} differs from i0's mode ${mode}`)
     }
     // The file is read in windows and each entry applied as it comes, one behind: the last
-    // one of the last file is applied only once its data entry is checked.
-    let held: Located | null = null
+    // one of the last file is applied only once its data entry is checked. Fields are read
+    // straight from the window: a million entries make no million objects.
+    let heldWindow: Buffer | null = null
+    let heldAt = 0
+    let heldOffset = 0
     let applied = 0
-    const apply = ({ entry, offset }: Located): void => {
+    let lastApplied = 0
+    const apply = (w: Buffer, at: number, offset: number): void => {
       applied += 1
+      lastApplied = offset
+      const keyLength = w[at]!
+      const keyAt = at + INDEX_ENTRY_SIZE
+      const flags = w[at + 13]!
       if (mode === INDEX_MODE_SEQ) {
-        if (entry.key.length !== SEQ_KEY_SIZE) {
+        if (keyLength !== SEQ_KEY_SIZE) {
           throw new ZdbFormatError(
-            `${path}: entry at offset ${offset} has a ${entry.key.length}-byte key; a sequential namespace needs ${SEQ_KEY_SIZE}`,
+            `${path}: entry at offset ${offset} has a ${keyLength}-byte key; a sequential namespace needs ${SEQ_KEY_SIZE}`,
           )
         }
-        if (entry.flags & INDEX_FLAG_DELETED) return
+        if (flags & INDEX_FLAG_DELETED) return
         result.seqEntries += 1
-        result.seqDataBytes += entry.length
+        result.seqDataBytes += w.readUInt32LE(at + 5)
         return
       }
-      if (!keys.has(entry.key)) result.inserts += 1
-      if (entry.flags & INDEX_FLAG_DELETED) {
-        keys.delete(entry.key)
+      if (!keys.hasAt(w, keyAt, keyLength)) result.inserts += 1
+      if (flags & INDEX_FLAG_DELETED) {
+        keys.deleteAt(w, keyAt, keyLength)
         return
       }
-      keys.set({
-        key: entry.key,
+      keys.setAt(w, keyAt, keyLength, {
         fileId: id,
         idxOffset: offset,
-        dataId: entry.dataId,
-        dataOffset: entry.dataOffset,
-        length: entry.length,
-        crc: entry.crc,
-        timestamp: entry.timestamp,
+        dataId: w.readUInt32LE(at + 14),
+        dataOffset: w.readUInt32LE(at + 1),
+        length: w.readUInt32LE(at + 5),
+        crc: w.readUInt32LE(at + 22),
+        timestamp: w.readUInt32LE(at + 18),
       })
     }
-    for (const located of indexEntries(path, size, logger)) {
-      if (held) apply(held)
-      held = located
+    forEachIndexEntry(path, size, logger, (w, at, offset) => {
+      if (heldWindow) apply(heldWindow, heldAt, heldOffset)
+      heldWindow = w
+      heldAt = at
+      heldOffset = offset
+    })
+    const tail = heldWindow as Buffer | null
+    if (tail && isLast && !dataMatches(dataDir, decodeIndexEntry(tail, heldAt)!)) {
+      logger.warn(`${path}: last index entry at offset ${heldOffset} has no valid data entry, truncating`)
+      truncateSync(path, heldOffset)
+    } else if (tail) {
+      apply(tail, heldAt, heldOffset)
     }
-    if (held && isLast && !dataMatches(dataDir, held.entry)) {
-      logger.warn(`${path}: last index entry at offset ${held.offset} has no valid data entry, truncating`)
-      truncateSync(path, held.offset)
-      held = null
-    }
-    let last: number | null = null
-    if (held) {
-      apply(held)
-      last = held.offset
-    }
+    if (applied > 0) result.lastEntry = { fileId: id, offset: lastApplied }
     result.counts.push(applied)
-    if (last !== null) result.lastEntry = { fileId: id, offset: last }
   }
   return result
-}
-
-interface Located {
-  entry: IndexEntry
-  offset: number
 }
 
 /** Bytes read at a time: entries are at most 34 + 255 bytes, windows are much larger. */
@@ -172,22 +173,25 @@ function readHead(path: string): Buffer {
 }
 
 /**
- * The complete entries of an index file, in order, read in windows so memory stays bounded
- * whatever the file size. A torn entry at the end is cut off the file and logged. Each
- * entry's key is a view into the current window.
+ * Calls `visit(window, at, fileOffset)` for each complete entry of an index file, in order,
+ * reading the file in windows so memory stays bounded whatever its size. A torn entry at the
+ * end is cut off the file and logged.
  */
-function* indexEntries(path: string, size: number, logger: ZdbLogger): Generator<Located> {
+function forEachIndexEntry(
+  path: string,
+  size: number,
+  logger: ZdbLogger,
+  visit: (window: Buffer, at: number, fileOffset: number) => void,
+): void {
   const fd = openSync(path, 'r')
   try {
     let start = INDEX_HEADER_SIZE
     while (start < size) {
       const window = readUpTo(fd, Math.min(WINDOW, size - start), start)
       let at = 0
-      for (;;) {
-        const entry = decodeIndexEntry(window, at)
-        if (entry === null) break
-        yield { entry, offset: start + at }
-        at += INDEX_ENTRY_SIZE + entry.key.length
+      while (window.length - at >= INDEX_ENTRY_SIZE && window.length - at >= INDEX_ENTRY_SIZE + window[at]!) {
+        visit(window, at, start + at)
+        at += INDEX_ENTRY_SIZE + window[at]!
       }
       // A partial entry at the end of the file is torn; one at the end of a window is read
       // again with the next (a window that holds no whole entry can only be the file's end).
