@@ -14,6 +14,7 @@ export {
   encodeCommand,
   encodeValue,
   RespWriter,
+  type RespWriterMark,
   type RespWriterOptions,
 } from './resp-writer.js'
 export {

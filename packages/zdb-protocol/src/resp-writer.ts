@@ -26,6 +26,16 @@ export interface RespWriterOptions {
   copyThreshold?: number
 }
 
+/** A position in a {@link RespWriter}, from {@link RespWriter.mark}. */
+export interface RespWriterMark {
+  readonly _flushes: number
+  readonly _out: number
+  readonly _outBytes: number
+  readonly _chunk: Buffer
+  readonly _start: number
+  readonly _pos: number
+}
+
 export class RespWriter {
   readonly #chunkSize: number
   readonly #copyThreshold: number
@@ -34,6 +44,8 @@ export class RespWriter {
   #start = 0
   #out: Buffer[] = []
   #outBytes = 0
+  /** Counts flushes, so a mark taken before one is refused. */
+  #flushes = 0
 
   constructor(options: RespWriterOptions = {}) {
     this.#chunkSize = options.chunkSize ?? 64 * 1024
@@ -155,7 +167,36 @@ export class RespWriter {
     const out = this.#out
     this.#out = []
     this.#outBytes = 0
+    this.#flushes += 1
     return out
+  }
+
+  /** The current end of the output, for a later {@link rollback} to it. */
+  mark(): RespWriterMark {
+    return {
+      _flushes: this.#flushes,
+      _out: this.#out.length,
+      _outBytes: this.#outBytes,
+      _chunk: this.#chunk,
+      _start: this.#start,
+      _pos: this.#pos,
+    }
+  }
+
+  /**
+   * Drops everything written since `mark`, as if it had never been written. Bytes before the
+   * mark are untouched: they were either never sealed or sealed up to the mark only, and the
+   * writer only writes past `mark` again. Throws `RangeError` if a {@link flush} happened since.
+   */
+  rollback(mark: RespWriterMark): void {
+    if (mark._flushes !== this.#flushes) {
+      throw new RangeError('cannot roll back to a mark taken before the last flush')
+    }
+    this.#out.length = mark._out
+    this.#outBytes = mark._outBytes
+    this.#chunk = mark._chunk
+    this.#start = mark._start
+    this.#pos = mark._pos
   }
 
   /** Everything written since the last flush, as one buffer (copies when there are several). */

@@ -77,4 +77,54 @@ describe('RespWriter', () => {
     expect(() => new RespWriter().array(-1)).toThrow(EncodeError)
     expect(() => encodeCommand([])).toThrow(EncodeError)
   })
+  it('rolls back to a mark: what came after it is gone, what came before it is kept', () => {
+    const w = new RespWriter()
+    w.simple('before')
+    const mark = w.mark()
+    w.array(2).bulk('a').integer(1)
+    expect(w.length).toBeGreaterThan(9)
+    w.rollback(mark)
+    expect(w.length).toBe(9)
+    w.simple('after')
+    expect(wire(w)).toBe('+before\r\n+after\r\n')
+  })
+
+  it('rolls back across chunk boundaries and referenced payloads', () => {
+    for (let size = 0; size < 200; size += 7) {
+      const w = new RespWriter({ chunkSize: 64, copyThreshold: 32 })
+      const flushed: Buffer[] = []
+      w.bulk('x'.repeat(size % 50))
+      flushed.push(...w.flush())
+      w.simple('kept')
+      const mark = w.mark()
+      w.bulk('y'.repeat(size)).bulk(Buffer.alloc(size, 0x7a)).simple('dropped')
+      w.rollback(mark)
+      w.bulk('z'.repeat(size % 40))
+      flushed.push(...w.flush())
+      const z = 'z'.repeat(size % 40)
+      const x = 'x'.repeat(size % 50)
+      expect(Buffer.concat(flushed).toString()).toBe(
+        `$${x.length}\r\n${x}\r\n+kept\r\n$${z.length}\r\n${z}\r\n`,
+      )
+    }
+  })
+
+  it('rolling back to the same mark twice gives the same output', () => {
+    const w = new RespWriter({ chunkSize: 64 })
+    w.simple('a')
+    const mark = w.mark()
+    w.bulk('b'.repeat(100))
+    w.rollback(mark)
+    w.bulk('c'.repeat(100))
+    w.rollback(mark)
+    expect(wire(w)).toBe('+a\r\n')
+  })
+
+  it('refuses a rollback to a mark taken before a flush', () => {
+    const w = new RespWriter()
+    const mark = w.mark()
+    w.simple('sent')
+    w.flush()
+    expect(() => w.rollback(mark)).toThrow(RangeError)
+  })
 })

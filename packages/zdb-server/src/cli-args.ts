@@ -28,7 +28,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   maxsize: { takesValue: true, supported: true },
   admin: { takesValue: true, supported: true },
   protect: { takesValue: false, supported: true },
-  hook: { takesValue: true, supported: false },
+  hook: { takesValue: true, supported: true },
   sync: { takesValue: false, supported: true },
   synctime: { takesValue: true, supported: true },
   secure: { takesValue: false, supported: false },
@@ -59,6 +59,8 @@ export type CliCommand =
       sync: boolean
       /** `--synctime N`: fsync when the last fsync is older than N seconds. */
       synctime: number | undefined
+      /** `--hook <exe>`: run on the events of spec §3. */
+      hook: string | undefined
       verbose: boolean
     }
 
@@ -85,6 +87,12 @@ A 0-db (zdb) compatible key-value server.
   --protect           default namespace read-only until SELECT default <admin password>
                       (requires --admin)
 
+ Hooks:
+  --hook <exe>        run <exe> <event> <zdbid> [args..] on server events (no shell):
+                      namespaces-init, ready (non-zero exit aborts the start), close,
+                      namespace-created/updated/deleted/reloaded/closing, jump-index,
+                      jump-data, missing-data (exit 0 if the data file was restored)
+
  Network options:
   --listen <addr>     listen address (default 127.0.0.1; upstream uses ::)
   --port   <port>     listen port (default 9900)
@@ -94,7 +102,7 @@ A 0-db (zdb) compatible key-value server.
   --version           print the version and exit
   --help              print this message and exit
 
-Not supported yet: --socket --dualnet --hook --secure --rotate
+Not supported yet: --socket --dualnet --secure --rotate
 --background --logfile --dump
 `
 
@@ -140,6 +148,8 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   const maxsize = values.get('maxsize')
   const synctime = values.get('synctime')
   const admin = values.get('admin')
+  const hook = values.get('hook')
+  if (hook === '') throw new ZdbOptionError('--hook needs the path of an executable')
   if (typeof admin === 'string' && admin === '')
     throw new ZdbOptionError('--admin needs a non-empty password')
   if (values.has('protect') && typeof admin !== 'string') {
@@ -158,6 +168,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     maxsize: typeof maxsize === 'string' ? parseMaxsize(maxsize) : undefined,
     sync: values.has('sync'),
     synctime: typeof synctime === 'string' ? parseSynctime(synctime) : undefined,
+    hook: typeof hook === 'string' ? hook : undefined,
     verbose: values.has('verbose'),
   }
 }

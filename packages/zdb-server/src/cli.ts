@@ -42,6 +42,7 @@ async function main(argv: readonly string[]): Promise<void> {
     maxsize: command.maxsize,
     sync: command.sync,
     synctime: command.synctime,
+    hook: command.hook,
     logger,
   }).catch((err: unknown) => {
     if (err instanceof ZdbServerError) fail(err.message)

@@ -4,12 +4,18 @@
  * Commands run synchronously as the parser yields them, so replies are in request order; all
  * replies produced from one socket read are written in a single corked batch (spec zdb.md §5:
  * upstream's one `send()` per reply plus Nagle stalls pipelined clients).
+ *
+ * A request that needs a missing old data file while `--hook` is set (spec §3 `missing-data`)
+ * throws {@link MissingDataError}: whatever it wrote to the reply is rolled back, it goes back
+ * to the front of the backlog, the socket pauses, and once the hook exited the backlog runs
+ * again from that request, in order. Other connections are served meanwhile.
  * @module
  */
 import type { Socket } from 'node:net'
 import { type ProtocolError, RequestParser, RespWriter } from '@qsfs/zdb-protocol'
 import type { ClientState, CommandContext, ServerState } from './commands/context.js'
 import { findCommand } from './commands/table.js'
+import { MissingDataError } from './missing-data.js'
 
 /**
  * Replies owed but not yet taken by the client, past which requests wait instead of running.
@@ -17,8 +23,16 @@ import { findCommand } from './commands/table.js'
  */
 const HIGH_WATER = 4 * 1024 * 1024
 
+/** A request that waited for the `missing-data` hook, with the paths it may not wait for again. */
+class Retry {
+  constructor(
+    readonly args: Buffer[],
+    readonly exempt: ReadonlySet<string>,
+  ) {}
+}
+
 /** A parsed request, or a protocol error whose reply must keep its place among them. */
-type Pending = Buffer[] | ProtocolError
+type Pending = Buffer[] | ProtocolError | Retry
 
 export function attachConnection(socket: Socket, server: ServerState): void {
   server.stats.clientsLifetime += 1
@@ -30,10 +44,12 @@ export function attachConnection(socket: Socket, server: ServerState): void {
   /** Requests parsed while the client was not reading; run in order once it drains. */
   const backlog: Pending[] = []
   let waiting = false
+  /** True while the request at the front of the backlog waits for a `missing-data` hook. */
+  let fetching = false
 
   const owed = (): number => out.length + socket.writableLength
 
-  const run = (args: Buffer[]): void => {
+  const run = (args: Buffer[], exempt?: ReadonlySet<string>): void => {
     if (closing) return
     const entry = findCommand(args[0]!)
     if (!entry) {
@@ -42,16 +58,39 @@ export function attachConnection(socket: Socket, server: ServerState): void {
       return
     }
     server.stats.commandsExecuted += 1
+    // Only a server with --hook can have a request deferred; the others skip the bookkeeping.
+    const mark = server.missingData ? out.mark() : undefined
     try {
-      entry.handler(ctx, args)
+      if (server.missingData) server.missingData.withExempt(exempt, () => entry.handler(ctx, args))
+      else entry.handler(ctx, args)
       // Upstream disconnects a client whose namespace was removed, after telling it so.
       if (client.closeAfterReply) closing = true
     } catch (err) {
+      if (err instanceof MissingDataError && mark) {
+        // Reads only so far (the data file is checked before anything is written): drop the
+        // partial reply and run the request again once the hook is done.
+        out.rollback(mark)
+        server.stats.commandsExecuted -= 1
+        backlog.unshift(new Retry(args, new Set([...(exempt ?? []), err.path])))
+        fetch(err.path)
+        return
+      }
       server.logger.error(
         `${entry.name}: unexpected failure: ${err instanceof Error ? err.stack : String(err)}`,
       )
       out.error('Internal Error')
     }
+  }
+
+  /** Waits for the hook of `path` with this connection paused, then resumes its backlog. */
+  const fetch = (path: string): void => {
+    fetching = true
+    socket.pause()
+    void server.missingData!.fetch(path).then(() => {
+      fetching = false
+      if (socket.destroyed || waiting) return
+      drained()
+    })
   }
 
   const reject = (err: ProtocolError): void => {
@@ -60,10 +99,14 @@ export function attachConnection(socket: Socket, server: ServerState): void {
     if (err.close) closing = true
   }
 
-  const handle = (item: Pending): void => (Array.isArray(item) ? run(item) : reject(item))
+  const handle = (item: Pending): void => {
+    if (Array.isArray(item)) run(item)
+    else if (item instanceof Retry) run(item.args, item.exempt)
+    else reject(item)
+  }
 
   const accept = (item: Pending): void => {
-    if (backlog.length > 0 || owed() > HIGH_WATER) backlog.push(item)
+    if (backlog.length > 0 || fetching || owed() > HIGH_WATER) backlog.push(item)
     else handle(item)
   }
 
@@ -81,6 +124,8 @@ export function attachConnection(socket: Socket, server: ServerState): void {
       socket.end()
       return
     }
+    // The hook's completion resumes the backlog, not a drain.
+    if (fetching) return
     // Stop reading while replies are owed, so what one client can make us hold stays bounded.
     if (backlog.length === 0 && owed() <= HIGH_WATER) return
     socket.pause()
@@ -96,7 +141,7 @@ export function attachConnection(socket: Socket, server: ServerState): void {
     waiting = false
     if (socket.destroyed) return
     server.batch.enter()
-    while (backlog.length > 0 && owed() <= HIGH_WATER && !closing) handle(backlog.shift()!)
+    while (backlog.length > 0 && owed() <= HIGH_WATER && !closing && !fetching) handle(backlog.shift()!)
     if (closing) backlog.length = 0
     server.batch.afterCommit(release)
   }
@@ -111,7 +156,7 @@ export function attachConnection(socket: Socket, server: ServerState): void {
       return
     }
     flush()
-    if (!waiting && backlog.length === 0 && owed() <= HIGH_WATER && !closing) socket.resume()
+    if (!waiting && !fetching && backlog.length === 0 && owed() <= HIGH_WATER && !closing) socket.resume()
   }
 
   socket.on('data', (chunk: Buffer) => {

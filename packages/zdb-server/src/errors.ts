@@ -11,6 +11,7 @@ export type ZdbServerErrorCode =
   | 'ERR_ZDB_ADDRESS_IN_USE'
   | 'ERR_ZDB_UNSUPPORTED'
   | 'ERR_ZDB_MODE_MISMATCH'
+  | 'ERR_ZDB_HOOK_FAILED'
 
 /** Base class: every error this package throws on purpose is one of these. */
 export class ZdbServerError extends Error {
@@ -68,5 +69,23 @@ export class ZdbModeMismatchError extends ZdbServerError {
   override name = 'ZdbModeMismatchError'
   constructor(message: string) {
     super('ERR_ZDB_MODE_MISMATCH', message)
+  }
+}
+
+/**
+ * A blocking hook whose failure stops the server exited non-zero: the `ready` hook (spec zdb.md
+ * §3), which aborts the start. Upstream's process then exits with status 0; `createZdbServer`
+ * rejects with this error instead, after closing everything it opened.
+ */
+export class ZdbHookError extends ZdbServerError {
+  override name = 'ZdbHookError'
+  /** The hook's name (`ready`). */
+  readonly hook: string
+  /** Its exit status (`128 + signal number` if a signal killed it). */
+  readonly status: number
+  constructor(hook: string, status: number, message: string) {
+    super('ERR_ZDB_HOOK_FAILED', message)
+    this.hook = hook
+    this.status = status
   }
 }

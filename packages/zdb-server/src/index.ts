@@ -1,19 +1,21 @@
 /**
  * @module @qsfs/zdb-server
  * An always-append key-value server, wire- and disk-compatible with 0-db (zdb) v2, standalone or
- * embedded. Reference: shared/specs/zdb.md (§1 commands, §2 on-disk format).
+ * embedded. Reference: shared/specs/zdb.md (§1 commands, §2 on-disk format, §3 hooks).
  */
 import { randomInt } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { ServerState } from './commands/context.js'
-import { ZdbOptionError } from './errors.js'
+import { ZdbHookError, ZdbOptionError } from './errors.js'
+import { Hooks } from './hooks.js'
 import { acquireLock, type DirectoryLock } from './lockfile.js'
 import { silentLogger, type ZdbLogger } from './logger.js'
+import { MissingData } from './missing-data.js'
 import type { ServerMode } from './namespace.js'
 import type { SyncPolicy } from './namespace-files.js'
 import { Namespaces } from './namespaces.js'
-import { listen } from './server.js'
+import { type Listener, listen } from './server.js'
 import { createStats } from './stats.js'
 import { VERSION } from './version.js'
 import { WriteBatch } from './write-batch.js'
@@ -21,6 +23,7 @@ import { WriteBatch } from './write-batch.js'
 export {
   ZdbAddressInUseError,
   ZdbFormatError,
+  ZdbHookError,
   ZdbLockedError,
   ZdbModeMismatchError,
   ZdbOptionError,
@@ -70,6 +73,13 @@ export interface ZdbServerOptions {
   sync?: boolean
   /** `--synctime N`: fsync written files when the last fsync is older than N seconds. */
   synctime?: number
+  /**
+   * `--hook`: an executable run as `[hook, event, zdbid, ...args]` (no shell) on the events of
+   * spec zdb.md §3; zdbid is `tcp://<host>:<bound port>`. Blocking events: `namespaces-init`,
+   * `ready` (a non-zero exit aborts the start with {@link ZdbHookError}), `close`, `jump-index`
+   * (exit 0 resets INDEX DIRTY) and `missing-data` (exit 0: the read is retried once).
+   */
+  hook?: string
   /** Where messages go (default: nowhere). */
   logger?: ZdbLogger
   /** Unix time in seconds used for entry timestamps (default: the system clock); for tests. */
@@ -123,6 +133,10 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
   if (maxsize !== undefined && (!Number.isSafeInteger(maxsize) || maxsize < 0)) {
     throw new ZdbOptionError(`maxsize must be a non-negative integer (bytes), got ${maxsize}`)
   }
+  const hookExe = options.hook
+  if (hookExe !== undefined && (typeof hookExe !== 'string' || hookExe === '')) {
+    throw new ZdbOptionError('hook must be the non-empty path of an executable')
+  }
   // Passwords are compared as bytes; a latin1 string holds them one byte per character.
   const adminPassword = admin === undefined ? undefined : Buffer.from(admin, 'utf8').toString('latin1')
   if (dataDir === indexDir) {
@@ -132,12 +146,33 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
   mkdirSync(indexDir, { recursive: true })
   const locks: DirectoryLock[] = []
   let namespaces: Namespaces | undefined
+  let listener: Listener | undefined
   try {
     locks.push(acquireLock(dataDir, 'data'))
     locks.push(acquireLock(indexDir, 'index'))
     const stats = createStats(now())
+    listener = await listen(host, port, logger)
+    const hooks = hookExe === undefined ? undefined : new Hooks({ exe: hookExe, logger, now })
+    const missingData = hooks && new MissingData(hooks)
+    if (hooks) {
+      hooks.zdbid = `tcp://${host}:${listener.port}`
+      // Upstream ignores this hook's status too.
+      const status = await hooks.run('namespaces-init', [indexDir, dataDir])
+      if (status !== 0) logger.warn(`hook namespaces-init exited with status ${status}`)
+    }
     namespaces = Namespaces.open(
-      { indexRoot: indexDir, dataRoot: dataDir, datasize, now, logger, stats, mode, batch, sync },
+      {
+        indexRoot: indexDir,
+        dataRoot: dataDir,
+        datasize,
+        now,
+        logger,
+        stats,
+        mode,
+        batch,
+        sync,
+        ...(hooks ? { hooks, missingData } : {}),
+      },
       {
         ...(maxsize !== undefined ? { maxsize } : {}),
         ...(protect ? { password: adminPassword } : {}),
@@ -154,21 +189,46 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
       adminPassword,
       protect,
       batch,
+      hooks,
+      missingData,
     }
-    const listener = await listen(state, host, port)
+    if (hooks) {
+      const status = await hooks.run('ready')
+      if (status !== 0) {
+        throw new ZdbHookError(
+          'ready',
+          status,
+          `the ready hook (${hookExe}) exited with status ${status}; the server did not start`,
+        )
+      }
+    }
+    const bound = listener
     const opened = namespaces
+    bound.open(state)
     let closed: Promise<void> | undefined
     return {
-      address: { host, port: listener.port },
+      address: { host, port: bound.port },
       close() {
-        closed ??= listener.close().then(() => {
-          opened.close()
-          for (const lock of locks) lock.release()
-        })
+        closed ??= (async () => {
+          await bound.close()
+          try {
+            if (hooks) {
+              const status = await hooks.run('close')
+              if (status !== 0) logger.warn(`hook close exited with status ${status}`)
+              for (const name of opened.names()) {
+                hooks.fire('namespace-closing', opened.get(name)!.closingHookArgs())
+              }
+            }
+          } finally {
+            opened.close()
+            for (const lock of locks) lock.release()
+          }
+        })()
         return closed
       },
     }
   } catch (err) {
+    await listener?.close()
     namespaces?.close()
     for (const lock of locks) lock.release()
     throw err

@@ -31,6 +31,7 @@ import {
 } from './format/index-file.js'
 import { dataFilePath, indexFilePath } from './format/paths.js'
 import type { ZdbLogger } from './logger.js'
+import { MissingDataError } from './missing-data.js'
 import type { ServerStats } from './stats.js'
 
 /** Which file a failed write was aimed at; commands map it to upstream's error strings. */
@@ -68,6 +69,21 @@ export interface NamespaceFilesOptions {
   onDeferred?: () => void
   /** When to fsync what was written. */
   sync?: SyncPolicy
+  /**
+   * Called with the path of a non-current data file whose open failed with ENOENT, before the
+   * error is thrown; it may throw a {@link MissingDataError} instead (the `missing-data` hook).
+   */
+  onMissingData?: (path: string) => void
+  /** Called after each rotation to files N+1 (the `jump-index` / `jump-data` hooks). */
+  onRotate?: (rotation: Rotation) => void
+}
+
+/** The files left and the files started by a rotation. */
+export interface Rotation {
+  oldIndex: string
+  newIndex: string
+  oldData: string
+  newData: string
 }
 
 /** `always`: before any write is acknowledged (`--sync`); `interval`: when the last fsync is older than `seconds` (`--synctime`). */
@@ -92,6 +108,8 @@ export class NamespaceFiles {
   #dataPrevious: number
   readonly #deferred: () => boolean
   readonly #onDeferred: () => void
+  readonly #onMissingData: (path: string) => void
+  readonly #onRotate: (rotation: Rotation) => void
   readonly #sync: SyncPolicy
   #lastSync = Date.now()
   /** Deferred appends and the file sizes they start at. */
@@ -128,6 +146,8 @@ export class NamespaceFiles {
     this.#flushedIndex = this.#indexSize
     this.#deferred = options.deferred ?? (() => false)
     this.#onDeferred = options.onDeferred ?? (() => {})
+    this.#onMissingData = options.onMissingData ?? (() => {})
+    this.#onRotate = options.onRotate ?? (() => {})
     this.#sync = options.sync ?? { mode: 'none' }
   }
 
@@ -337,7 +357,7 @@ export class NamespaceFiles {
       this.#stats.dataReadBytes += length
       return payload
     } catch (err) {
-      this.#stats.dataReadFailed += 1
+      if (!(err instanceof MissingDataError)) this.#stats.dataReadFailed += 1
       throw err
     }
   }
@@ -350,7 +370,7 @@ export class NamespaceFiles {
       this.#stats.dataReadBytes += buf.length
       return buf
     } catch (err) {
-      this.#stats.dataReadFailed += 1
+      if (!(err instanceof MissingDataError)) this.#stats.dataReadFailed += 1
       throw err
     }
   }
@@ -366,7 +386,7 @@ export class NamespaceFiles {
       this.#stats.dataReadBytes += head.dataLength
       return { crc: head.crc, payload }
     } catch (err) {
-      this.#stats.dataReadFailed += 1
+      if (!(err instanceof MissingDataError)) this.#stats.dataReadFailed += 1
       throw err
     }
   }
@@ -425,7 +445,26 @@ export class NamespaceFiles {
   }
 
   #dataFdFor(dataId: number): number {
-    return dataId === this.#fileId ? this.#dataFd : this.#dataReaders.get(dataFilePath(this.dataDir, dataId))
+    if (dataId === this.#fileId) return this.#dataFd
+    const path = dataFilePath(this.dataDir, dataId)
+    try {
+      return this.#dataReaders.get(path)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.#onMissingData(path)
+      throw err
+    }
+  }
+
+  /** Size of `d<dataId>`, undefined if it does not exist (after the missing-data check). */
+  dataFileSize(dataId: number): number | undefined {
+    if (dataId === this.#fileId) return this.#dataSize
+    if (dataId > this.#fileId || dataId < 0) return undefined
+    try {
+      return fstatSync(this.#dataFdFor(dataId)).size
+    } catch (err) {
+      if (err instanceof MissingDataError) throw err
+      return undefined
+    }
   }
 
   #indexFdFor(fileId: number): number {
@@ -475,6 +514,12 @@ export class NamespaceFiles {
     this.#flushedData = DATA_HEADER_SIZE
     this.#stats.indexWriteBytes += INDEX_HEADER_SIZE
     this.#stats.dataWriteBytes += DATA_HEADER_SIZE
+    this.#onRotate({
+      oldIndex: indexFilePath(this.indexDir, next - 1),
+      newIndex: indexFilePath(this.indexDir, next),
+      oldData: dataFilePath(this.dataDir, next - 1),
+      newData: dataFilePath(this.dataDir, next),
+    })
   }
 }
 

@@ -8,7 +8,7 @@
  * writes interleave. Write order is upstream's: data entry, then index entry.
  * @module
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { crc32c } from './crc32c.js'
 import { ZdbFormatError, ZdbModeMismatchError } from './errors.js'
@@ -27,10 +27,12 @@ import {
   INDEX_MODE_USER,
   type IndexEntry,
 } from './format/index-file.js'
-import { dataFilePath, LEGACY_INDEX_FILE } from './format/paths.js'
+import { dataFilePath, indexFilePath, LEGACY_INDEX_FILE } from './format/paths.js'
+import type { Hooks } from './hooks.js'
 import type { KeyEntry, KeyIndex } from './key-index.js'
 import type { ZdbLogger } from './logger.js'
-import { type EntryLocation, NamespaceFiles, type SyncPolicy } from './namespace-files.js'
+import { type MissingData, MissingDataError } from './missing-data.js'
+import { type EntryLocation, NamespaceFiles, type Rotation, type SyncPolicy } from './namespace-files.js'
 import { replayIndexFiles } from './namespace-replay.js'
 import { type NamespaceSettings, readOrCreateSettings, writeSettings } from './namespace-settings.js'
 import { SeqKeys } from './seq-keys.js'
@@ -61,6 +63,10 @@ export interface NamespaceOptions {
   batch?: WriteBatch
   /** When to fsync (default: never, as upstream without `--sync`). */
   sync?: SyncPolicy
+  /** `--hook`: rotations run `jump-index` (blocking) and `jump-data` (spec §3). */
+  hooks?: Hooks
+  /** `--hook`: reads of a missing old data file defer to the `missing-data` hook. */
+  missingData?: MissingData
 }
 
 export type SetOutcome = 'written' | 'unchanged'
@@ -168,6 +174,10 @@ export class Namespace implements BatchMember {
       sync: this.#options.sync,
       deferred: () => this.#options.batch?.open ?? false,
       onDeferred: () => this.#options.batch?.markDirty(this),
+      onRotate: (rotation) => this.#rotated(rotation),
+      ...(this.#options.missingData
+        ? { onMissingData: (path: string) => this.#options.missingData?.check(path) }
+        : {}),
     })
     this.#mode = mode
     this.#files = files
@@ -239,12 +249,16 @@ export class Namespace implements BatchMember {
     return this.#files.readPayload(entry.dataId, entry.dataOffset, entry.key.length, entry.length)
   }
 
-  /** CHECK: 1 if the stored payload matches the stored CRC, 0 if not, -1 if unreadable. */
+  /**
+   * CHECK: 1 if the stored payload matches the stored CRC, 0 if not, -1 if unreadable. Throws
+   * {@link MissingDataError} when the `missing-data` hook should run first.
+   */
   check(entry: KeyEntry): 1 | 0 | -1 {
     try {
       const { crc, payload } = this.#files.readDataEntry(entry.dataId, entry.dataOffset)
       return crc32c(payload) === crc ? 1 : 0
-    } catch {
+    } catch (err) {
+      if (err instanceof MissingDataError) throw err
       return -1
     }
   }
@@ -371,6 +385,30 @@ export class Namespace implements BatchMember {
     this.#dirty.clear()
   }
 
+  /** `namespace-closing` arguments (spec §3): ns, current index file, current data file, dirty ids. */
+  closingHookArgs(): string[] {
+    const id = this.#files.fileId
+    return [
+      this.name,
+      indexFilePath(this.indexDir, id),
+      dataFilePath(this.dataDir, id),
+      this.dirtyIndexFiles().join(' '),
+    ]
+  }
+
+  /**
+   * After a rotation (spec §3): `jump-index` runs to completion first — with `spawnSync`, so the
+   * event loop waits as upstream's thread does — and exit 0 resets the dirty set; then
+   * `jump-data` starts without being waited for.
+   */
+  #rotated(rotation: Rotation): void {
+    const hooks = this.#options.hooks
+    if (!hooks) return
+    const dirty = this.dirtyIndexFiles().join(' ')
+    if (hooks.runSync('jump-index', [rotation.oldIndex, rotation.newIndex, dirty]) === 0) this.#dirty.clear()
+    hooks.fire('jump-data', [rotation.oldData, rotation.newData])
+  }
+
   /** NSJUMP: moves to files N+1, as upstream does even when file N holds no entry yet. */
   jump(): void {
     this.#assertOpen()
@@ -434,7 +472,7 @@ export class Namespace implements BatchMember {
    * counts as invalid, as upstream.
    */
   readRawData(fileId: number, offset: number): RawDataEntry | RawDataMiss {
-    const size = this.#dataFileSize(fileId)
+    const size = this.#files.dataFileSize(fileId)
     if (size === undefined) return 'missing-file'
     if (offset >= size) return 'eof'
     if (offset < DATA_HEADER_SIZE || offset + DATA_ENTRY_SIZE > size) return 'invalid'
@@ -444,7 +482,8 @@ export class Namespace implements BatchMember {
       if (end > size || head.flags & DATA_FLAG_DELETED) return 'invalid'
       const rest = this.#files.readData(fileId, offset + DATA_ENTRY_SIZE, head.keyLength + head.dataLength)
       return { ...head, key: rest.subarray(0, head.keyLength), payload: rest.subarray(head.keyLength) }
-    } catch {
+    } catch (err) {
+      if (err instanceof MissingDataError) throw err
       return 'invalid'
     }
   }
@@ -473,17 +512,6 @@ export class Namespace implements BatchMember {
     this.#load(mode === 'seq' ? INDEX_MODE_SEQ : INDEX_MODE_USER)
   }
 
-  /** Size of `d<fileId>`, undefined if it does not exist. */
-  #dataFileSize(fileId: number): number | undefined {
-    if (fileId === this.#files.fileId) return this.#files.dataSize
-    if (fileId > this.#files.fileId || fileId < 0) return undefined
-    try {
-      return statSync(dataFilePath(this.dataDir, fileId)).size
-    } catch {
-      return undefined
-    }
-  }
-
   #assertOpen(): void {
     if (this.#closed) throw new Error(`namespace "${this.name}" is closed`)
   }
@@ -492,7 +520,8 @@ export class Namespace implements BatchMember {
     if (existing.crc !== crc || existing.length !== value.length) return false
     try {
       return this.read(existing).equals(value)
-    } catch {
+    } catch (err) {
+      if (err instanceof MissingDataError) throw err
       return false
     }
   }

@@ -21,6 +21,7 @@ import {
   SEQ_ENTRY_SIZE,
   SEQ_KEY_SIZE,
 } from './format/index-file.js'
+import { MissingDataError } from './missing-data.js'
 import type { KeyEntry, SetOutcome } from './namespace.js'
 import type { EntryLocation, NamespaceFiles } from './namespace-files.js'
 import { SeqIndex } from './seq-index.js'
@@ -137,7 +138,8 @@ export class SeqKeys {
   #sameValue(live: KeyEntry, value: Buffer): boolean {
     try {
       return this.#files.readPayload(live.dataId, live.dataOffset, live.key.length, live.length).equals(value)
-    } catch {
+    } catch (err) {
+      if (err instanceof MissingDataError) throw err
       return false
     }
   }

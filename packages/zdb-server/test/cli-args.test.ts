@@ -36,12 +36,20 @@ describe('command-line flags (spec §4)', () => {
   })
 
   it('upstream flags not implemented yet fail instead of being ignored', () => {
-    for (const flag of ['--socket', '--dualnet', '--hook', '--secure', '--dump']) {
+    for (const flag of ['--socket', '--dualnet', '--secure', '--dump']) {
       expect(() => parseArgs([flag, 'x'])).toThrow(/not supported yet/)
     }
     for (const flag of ['--rotate', '--background', '--logfile']) {
       expect(() => parseArgs([flag, 'x'])).toThrow(/not supported yet/)
     }
+  })
+
+  it('--hook takes the path of an executable', () => {
+    expect(parseArgs(['--hook', '/usr/local/bin/zdb-hook'])).toMatchObject({
+      hook: '/usr/local/bin/zdb-hook',
+    })
+    expect(parseArgs([])).toMatchObject({ hook: undefined })
+    expect(() => parseArgs(['--hook='])).toThrow('--hook needs the path of an executable')
   })
 
   it('--admin, --protect and --maxsize are parsed, and --protect without --admin is refused', () => {

@@ -1,6 +1,8 @@
 /** The `zdb-server` binary, run from source through tsx so no build is needed. */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { errorText, TestClient, text } from './helpers/client.js'
@@ -71,9 +73,36 @@ describe('zdb-server CLI', () => {
   })
 
   it('an upstream flag that is not implemented yet exits 1 and says so', () => {
-    const r = runSync(['--hook', '/bin/true'])
+    const r = runSync(['--socket', '/tmp/zdb.sock'])
     expect(r.status).toBe(1)
-    expect(r.stderr).toContain('--hook is not supported yet')
+    expect(r.stderr).toContain('--socket is not supported yet')
+  })
+
+  it('--hook: a ready hook that exits 1 stops the start with one line and status 1', () => {
+    const hook = join(dirs.root, 'hook.sh')
+    writeFileSync(hook, '#!/bin/sh\n[ "$1" = ready ] && exit 1\nexit 0\n')
+    chmodSync(hook, 0o755)
+    const r = runSync(['--port', '0', '--data', dirs.dataDir, '--index', dirs.indexDir, '--hook', hook])
+    expect(r.status).toBe(1)
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `zdb-server: the ready hook (${hook}) exited with status 1; the server did not start`,
+    ])
+  })
+
+  it('--hook: SIGTERM runs the close hook before exiting 0', async () => {
+    const hook = join(dirs.root, 'hook.sh')
+    const log = join(dirs.root, 'hook.log')
+    writeFileSync(hook, `#!/bin/sh\necho "$1 $2" >> '${log}'\n`)
+    chmodSync(hook, 0o755)
+    const { child, port } = await startCli(['--data', dirs.dataDir, '--index', dirs.indexDir, '--hook', hook])
+    child.kill('SIGTERM')
+    expect(await exitCode(child)).toBe(0)
+    const lines = readFileSync(log, 'utf8').trim().split('\n')
+    expect(lines.slice(0, 3)).toEqual([
+      `namespaces-init tcp://127.0.0.1:${port}`,
+      `ready tcp://127.0.0.1:${port}`,
+      `close tcp://127.0.0.1:${port}`,
+    ])
   })
 
   it('--protect without --admin exits 1 with one line', () => {

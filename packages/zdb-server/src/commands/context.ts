@@ -4,7 +4,9 @@
  * @module
  */
 import type { RespWriter } from '@qsfs/zdb-protocol'
+import type { Hooks } from '../hooks.js'
 import type { ZdbLogger } from '../logger.js'
+import type { MissingData } from '../missing-data.js'
 import type { Namespace, ServerMode } from '../namespace.js'
 import type { Namespaces } from '../namespaces.js'
 import type { ServerStats } from '../stats.js'
@@ -27,6 +29,10 @@ export interface ServerState {
   readonly protect: boolean
   /** Group commit: replies of a turn go out once its writes are in the files. */
   readonly batch: WriteBatch
+  /** `--hook` runner; undefined without `--hook`. */
+  readonly hooks: Hooks | undefined
+  /** The `missing-data` hook's coordination; undefined without `--hook`. */
+  readonly missingData: MissingData | undefined
 }
 
 /**

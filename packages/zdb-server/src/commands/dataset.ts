@@ -4,6 +4,7 @@
  * namespace keys are 8-byte little-endian ids; the namespace resolves them.
  * @module
  */
+import { MissingDataError } from '../missing-data.js'
 import { NamespaceWriteError } from '../namespace.js'
 import { refuseFrozen, refuseWrite, requireAdmin } from './access.js'
 import type { CommandContext } from './context.js'
@@ -54,6 +55,7 @@ function getOne(ctx: CommandContext, key: Buffer): void {
   try {
     payload = ns.read(entry)
   } catch (err) {
+    if (err instanceof MissingDataError) throw err
     ctx.server.logger.error(`GET in ${ns.name}: cannot read payload: ${String(err)}`)
     return void ctx.out.error('Internal Error')
   }

@@ -10,6 +10,7 @@
  */
 import { decodeHistoryKey, encodeHistoryKey, HISTORY_KEY_LENGTH } from '@qsfs/zdb-protocol'
 import type { IndexEntry } from '../format/index-file.js'
+import { MissingDataError } from '../missing-data.js'
 import { refuseFrozen } from './access.js'
 import type { CommandContext } from './context.js'
 import { MAX_KEY_LENGTH } from './validate.js'
@@ -38,6 +39,7 @@ export function history(ctx: CommandContext, args: Buffer[]): void {
   try {
     payload = ns.readEntryPayload(entry)
   } catch (err) {
+    if (err instanceof MissingDataError) throw err
     ctx.server.logger.error(`HISTORY in ${ns.name}: cannot read payload: ${String(err)}`)
     return void ctx.out.error('Internal Error')
   }

@@ -23,6 +23,7 @@ export function nsdel(ctx: CommandContext, args: Buffer[]): void {
     ctx.server.logger.error(`NSDEL ${name}: ${String(err)}`)
     return void ctx.out.error('Could not delete this namespace')
   }
+  ctx.server.hooks?.fire('namespace-deleted', [name])
   ctx.out.simple('OK')
 }
 
@@ -33,6 +34,7 @@ export function reload(ctx: CommandContext, args: Buffer[]): void {
   const ns = ctx.server.namespaces.get(args[1]!.toString('utf8'))
   if (!ns) return void ctx.out.error('Namespace not found')
   ns.reload()
+  ctx.server.hooks?.fire('namespace-reloaded', [ns.name])
   ctx.out.simple('OK')
 }
 

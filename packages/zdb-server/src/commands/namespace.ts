@@ -38,6 +38,7 @@ export function nsnew(ctx: CommandContext, args: Buffer[]): void {
     ctx.server.logger.error(`NSNEW ${name}: ${String(err)}`)
     return void ctx.out.error('Could not create namespace')
   }
+  ctx.server.hooks?.fire('namespace-created', [name])
   ctx.out.simple('OK')
 }
 

@@ -48,10 +48,10 @@ export function nsset(ctx: CommandContext, args: Buffer[]): void {
     // lock and freeze share one state and are not persisted (spec §1).
     case 'lock':
       ns.lock = flag(value) ? 'locked' : 'unlocked'
-      return void ctx.out.simple('OK')
+      return void updated(ctx, ns)
     case 'freeze':
       ns.lock = flag(value) ? 'frozen' : 'unlocked'
-      return void ctx.out.simple('OK')
+      return void updated(ctx, ns)
     default:
       ctx.out.error('Invalid property')
   }
@@ -59,6 +59,12 @@ export function nsset(ctx: CommandContext, args: Buffer[]): void {
 
 function save(ctx: CommandContext, ns: Namespace, change: Partial<NamespaceSettings>): void {
   ns.saveSettings({ ...ns.settings, ...change })
+  updated(ctx, ns)
+}
+
+/** Every successful NSSET fires `namespace-updated` (spec §1, §3), as upstream's commit does. */
+function updated(ctx: CommandContext, ns: Namespace): void {
+  ctx.server.hooks?.fire('namespace-updated', [ns.name])
   ctx.out.simple('OK')
 }
 
@@ -74,7 +80,7 @@ function mode(ctx: CommandContext, ns: Namespace, value: string): void {
   // The mode lives in i0's header; the descriptor is rewritten as upstream does, except for
   // `default`, whose settings may hold --maxsize / --protect values that must stay in memory.
   if (ns.name !== DEFAULT_NAMESPACE) ns.saveSettings(ns.settings)
-  ctx.out.simple('OK')
+  updated(ctx, ns)
 }
 
 /** `atoll` as upstream's `size_t`: a negative value wraps to huge, i.e. no practical limit. */

@@ -1,5 +1,5 @@
 /**
- * PING, TIME, INFO and STOP (upstream zdbd/commands_system.c).
+ * PING, TIME, INFO, STOP and HOOKS (upstream zdbd/commands_system.c).
  * @module
  */
 import type { CommandContext } from './context.js'
@@ -15,6 +15,21 @@ export function time(ctx: CommandContext): void {
     .array(2)
     .bulk(String(micros / 1_000_000n))
     .bulk(String(micros % 1_000_000n))
+}
+
+/**
+ * `HOOKS` (admin; the table checks the rights): every hook run of the last 300 s and every one
+ * still running, oldest first, as `*6 $name *N($arg..) :pid :created :finished :exitcode`
+ * (upstream zdbd/commands_system.c; `finished` is 0 while it runs). `*0` without `--hook`.
+ */
+export function hooks(ctx: CommandContext): void {
+  const runs = ctx.server.hooks?.list() ?? []
+  ctx.out.array(runs.length)
+  for (const run of runs) {
+    ctx.out.array(6).bulk(run.name).array(run.args.length)
+    for (const arg of run.args) ctx.out.bulk(arg)
+    ctx.out.integer(run.pid).integer(run.created).integer(run.finished).integer(run.status)
+  }
 }
 
 /** Release builds refuse STOP; so does this server (stop it with a signal). */

@@ -37,7 +37,7 @@ const TABLE: readonly CommandEntry[] = [
   { name: 'PING', handler: system.ping },
   { name: 'TIME', handler: system.time },
   { name: 'AUTH', handler: auth },
-  { name: 'HOOKS', handler: adminOnly(notImplemented) },
+  { name: 'HOOKS', handler: adminOnly(system.hooks) },
   { name: 'INDEX', handler: adminOnly(internals.index) },
   { name: 'SET', handler: dataset.set },
   { name: 'SETX', handler: dataset.set },

@@ -1,0 +1,157 @@
+/**
+ * The `--hook` runner (spec zdb.md §3; upstream libzdb/hook.c). A hook run executes
+ * `[exe, name, zdbid, ...args]` directly, without a shell, and is recorded for the admin
+ * `HOOKS` command until {@link HOOK_EXPIRE_SECONDS} after it finished.
+ *
+ * Three ways to run one:
+ * - {@link Hooks.fire}: not waited for (upstream forks and reaps in its idle loop).
+ * - {@link Hooks.run}: waited for asynchronously; the event loop keeps serving meanwhile.
+ * - {@link Hooks.runSync}: `spawnSync`, which blocks the whole event loop until the hook
+ *   exits, as upstream's single thread blocks. Used only where a synchronous code path must
+ *   know the exit status before it goes on (`jump-index` inside a SET).
+ * @module
+ */
+import { type SpawnOptions, spawn, spawnSync } from 'node:child_process'
+import { constants } from 'node:os'
+import { resolve } from 'node:path'
+import type { ZdbLogger } from './logger.js'
+
+/** Upstream's `ZDB_HOOKS_EXPIRE_SECONDS`: finished runs stay listed this long (its README says 60). */
+export const HOOK_EXPIRE_SECONDS = 300
+
+/** Exit status recorded when the hook could not be started (upstream's child exits 1 after a failed `execv`). */
+const SPAWN_FAILED_STATUS = 1
+
+/** One run, as `HOOKS` lists it. */
+export interface HookRun {
+  readonly name: string
+  /** The arguments after the zdbid. */
+  readonly args: readonly string[]
+  /** 0 if the process could not be started. */
+  pid: number
+  /** Unix seconds. */
+  readonly created: number
+  /** Unix seconds; 0 while running. */
+  finished: number
+  /** Exit status; `128 + signal number` for a hook killed by a signal. */
+  status: number
+}
+
+export interface HooksOptions {
+  /** The executable (`--hook`). */
+  exe: string
+  logger: ZdbLogger
+  /** Unix time in seconds. */
+  now: () => number
+}
+
+export class Hooks {
+  /** As given: the hook's `argv[0]`. */
+  readonly exe: string
+  /** Resolved against the working directory, never looked up in PATH (upstream uses `execv`). */
+  readonly #path: string
+  /** `tcp://<listen>:<port>`; set once the listener is bound. */
+  zdbid = 'unknown-id'
+  readonly #logger: ZdbLogger
+  readonly #now: () => number
+  readonly #runs: HookRun[] = []
+
+  constructor(options: HooksOptions) {
+    this.exe = options.exe
+    this.#path = resolve(options.exe)
+    this.#logger = options.logger
+    this.#now = options.now
+  }
+
+  /** Starts a hook and does not wait for it. */
+  fire(name: string, args: readonly string[] = []): void {
+    void this.#start(name, args, false)
+  }
+
+  /** Starts a hook and resolves with its exit status (the caller reports a failure). */
+  run(name: string, args: readonly string[] = []): Promise<number> {
+    return this.#start(name, args, true)
+  }
+
+  /** Runs a hook to completion, blocking the event loop, and returns its exit status. */
+  runSync(name: string, args: readonly string[] = []): number {
+    const record = this.#record(name, args)
+    const result = spawnSync(this.#path, [name, this.zdbid, ...args], this.#spawnOptions())
+    record.pid = result.pid ?? 0
+    if (result.error) {
+      this.#logger.warn(`hook ${name}: cannot run ${this.exe}: ${result.error.message}`)
+      record.status = SPAWN_FAILED_STATUS
+    } else {
+      record.status = exitStatus(result.status, result.signal)
+    }
+    record.finished = this.#now()
+    this.#logged(record)
+    return record.status
+  }
+
+  /** The runs still listed, oldest first; finished runs older than 300 s are dropped. */
+  list(): readonly HookRun[] {
+    this.#expire()
+    return this.#runs
+  }
+
+  #start(name: string, args: readonly string[], awaited: boolean): Promise<number> {
+    const record = this.#record(name, args)
+    return new Promise((resolve) => {
+      let done = false
+      const finish = (status: number): void => {
+        if (done) return
+        done = true
+        record.status = status
+        record.finished = this.#now()
+        if (!awaited) this.#logged(record)
+        resolve(status)
+      }
+      const child = spawn(this.#path, [name, this.zdbid, ...args], this.#spawnOptions())
+      record.pid = child.pid ?? 0
+      child.once('error', (err) => {
+        this.#logger.warn(`hook ${name}: cannot run ${this.exe}: ${err.message}`)
+        finish(SPAWN_FAILED_STATUS)
+      })
+      child.once('exit', (code, signal) => finish(exitStatus(code, signal)))
+      // A hook nobody waits for must not keep an embedding process alive.
+      if (!awaited) child.unref()
+    })
+  }
+
+  /** No shell; the hook shares the server's stdout and stderr, as upstream's forked child does. */
+  #spawnOptions(): SpawnOptions {
+    return { argv0: this.exe, stdio: ['ignore', 'inherit', 'inherit'] }
+  }
+
+  #record(name: string, args: readonly string[]): HookRun {
+    this.#expire()
+    const record: HookRun = { name, args: [...args], pid: 0, created: this.#now(), finished: 0, status: 0 }
+    this.#runs.push(record)
+    this.#logger.debug(`hook ${name}: ${[this.exe, name, this.zdbid, ...args].join(' ')}`)
+    return record
+  }
+
+  #logged(record: HookRun): void {
+    if (record.status !== 0) this.#logger.warn(`hook ${record.name} exited with status ${record.status}`)
+  }
+
+  #expire(): void {
+    const limit = this.#now() - HOOK_EXPIRE_SECONDS
+    let kept = 0
+    for (const run of this.#runs) {
+      if (run.finished === 0 || run.finished >= limit) this.#runs[kept++] = run
+    }
+    this.#runs.length = kept
+  }
+}
+
+/**
+ * Upstream records `WEXITSTATUS`, which is 0 for a hook killed by a signal, so a killed
+ * `missing-data` hook counted as success there. A signal is a failure here: `128 + signo`,
+ * as shells report it.
+ */
+function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code
+  return 128 + (signal ? constants.signals[signal] : 0)
+}
