@@ -11,7 +11,7 @@ import { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { encodeCommand, ReplyParser } from '@qsfs/zdb-protocol'
-import { type Started, startProcess, waitForPing } from './processes.js'
+import { type Started, startZdbServer } from './processes.js'
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000)
 const BATCH = 1000
@@ -56,26 +56,10 @@ async function load(port: number): Promise<void> {
   socket.destroy()
 }
 
-async function start(dir: string): Promise<Started> {
-  const server = await startProcess('node', (port) => [
-    join(import.meta.dirname, '../dist/cli.js'),
-    '--listen',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--data',
-    join(dir, 'data'),
-    '--index',
-    join(dir, 'index'),
-  ])
-  await waitForPing(server.port)
-  return server
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'zdb-mem-'))
 let server: Started | undefined
 try {
-  server = await start(dir)
+  server = await startZdbServer(dir)
   const empty = rssBytes(server.child.pid!)
   const t0 = performance.now()
   await load(server.port)
@@ -86,7 +70,7 @@ try {
   await new Promise((r) => server!.child.once('exit', r))
 
   const t1 = performance.now()
-  server = await start(dir)
+  server = await startZdbServer(dir)
   const reopenSeconds = (performance.now() - t1) / 1000
   const reopened = rssBytes(server.child.pid!)
 

@@ -1,6 +1,7 @@
 /** Child server processes for the benchmarks: start on a free port, wait for PING, stop. */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer, Socket } from 'node:net'
+import { join } from 'node:path'
 
 export interface Started {
   port: number
@@ -39,4 +40,21 @@ export async function waitForPing(port: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 50))
   }
   throw new Error(`no server answered PING on port ${port} within 10 s`)
+}
+
+/** Our built server (`dist/cli.js`) as a child process on `dir`, answering PING. */
+export async function startZdbServer(dir: string): Promise<Started> {
+  const server = await startProcess('node', (port) => [
+    join(import.meta.dirname, '../dist/cli.js'),
+    '--listen',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--data',
+    join(dir, 'data'),
+    '--index',
+    join(dir, 'index'),
+  ])
+  await waitForPing(server.port)
+  return server
 }

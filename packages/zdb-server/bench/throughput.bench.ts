@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Started, startProcess, waitForPing } from './processes.js'
+import { type Started, startProcess, startZdbServer, waitForPing } from './processes.js'
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400_000)
 const CLIENTS = 50
@@ -50,17 +50,7 @@ function redisBenchmark(
 const dir = mkdtempSync(join(tmpdir(), 'zdb-bench-'))
 const servers: Started[] = []
 try {
-  const ours = await startProcess('node', (port) => [
-    join(import.meta.dirname, '../dist/cli.js'),
-    '--listen',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--data',
-    join(dir, 'data'),
-    '--index',
-    join(dir, 'index'),
-  ])
+  const ours = await startZdbServer(dir)
   servers.push(ours)
   const redis = await startProcess('redis-server', (port) => [
     '--port',
@@ -73,7 +63,7 @@ try {
     'no',
   ])
   servers.push(redis)
-  await Promise.all([waitForPing(ours.port), waitForPing(redis.port)])
+  await waitForPing(redis.port)
   // Warm both up (JIT, allocator, first files) so the measured runs compare steady states.
   for (const port of [ours.port, redis.port]) {
     for (const test of ['set', 'get'] as const) redisBenchmark(port, test, 100, 16, REQUESTS / 4)

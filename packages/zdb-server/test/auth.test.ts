@@ -1,39 +1,22 @@
 /** Access control (spec §1 AUTH, SELECT, "Admin and defaults"): --admin, AUTH, AUTH SECURE, --protect. */
 import { createHash } from 'node:crypto'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { ZdbServer, ZdbServerOptions } from '../src/index.js'
+import { describe, expect, it } from 'vitest'
+import type { ZdbServerOptions } from '../src/index.js'
 import { ZdbOptionError } from '../src/index.js'
-import { errorText, TestClient, text } from './helpers/client.js'
-import { startServer, type TempDirs, tempDirs } from './helpers/server.js'
+import { errorText, type TestClient, text } from './helpers/client.js'
+import { serverFixture } from './helpers/fixture.js'
 
-let dirs: TempDirs
-let server: ZdbServer | undefined
-let clients: TestClient[]
+const f = serverFixture()
 
 async function start(options: Partial<ZdbServerOptions> = {}): Promise<void> {
-  server = await startServer(dirs, options)
+  await f.start(options)
 }
 
-async function connect(): Promise<TestClient> {
-  const c = await TestClient.connect(server!.address.host, server!.address.port)
-  clients.push(c)
-  return c
-}
+const connect = (): Promise<TestClient> => f.connect()
 
 /** The answer to a challenge, computed independently of the server's code. */
 const sha1 = (nonce: string, password: string): string =>
   createHash('sha1').update(`${nonce}:${password}`).digest('hex')
-
-beforeEach(() => {
-  dirs = tempDirs()
-  clients = []
-  server = undefined
-})
-afterEach(async () => {
-  for (const c of clients.splice(0)) await c.close()
-  await server?.close()
-  dirs.remove()
-})
 
 describe('without --admin', () => {
   it('every client is admin: admin commands and timestamped SET/DEL run', async () => {
@@ -253,8 +236,7 @@ describe('--protect', () => {
 
   it('the admin password is not written to the default descriptor', async () => {
     await start({ admin: 'pw', protect: true })
-    await server!.close()
-    server = undefined
+    await f.stop()
     await start()
     const c = await connect()
     expect(text(await c.call('SET', 'k', 'v'))).toBe('k')

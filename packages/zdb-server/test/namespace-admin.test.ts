@@ -1,46 +1,28 @@
 /** NSDEL, FLUSH, NSJUMP, RELOAD, DATA RAW and INDEX DIRTY (spec §1). */
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { crc32c } from '../src/crc32c.js'
-import type { ZdbServer, ZdbServerOptions } from '../src/index.js'
-import { errorText, TestClient, text } from './helpers/client.js'
-import { startServer, type TempDirs, tempDirs } from './helpers/server.js'
+import type { ZdbServerOptions } from '../src/index.js'
+import { errorText, type TestClient, text } from './helpers/client.js'
+import { serverFixture } from './helpers/fixture.js'
 
 const TS = 1_600_000_000
-let dirs: TempDirs
-let server: ZdbServer | undefined
-let clients: TestClient[]
+const f = serverFixture()
 
 async function start(options: Partial<ZdbServerOptions> = {}): Promise<TestClient> {
-  server = await startServer(dirs, { now: () => TS, ...options })
+  await f.start({ now: () => TS, ...options })
   return connect()
 }
 
-async function connect(): Promise<TestClient> {
-  const c = await TestClient.connect(server!.address.host, server!.address.port)
-  clients.push(c)
-  return c
-}
+const connect = (): Promise<TestClient> => f.connect()
 
 async function restart(): Promise<TestClient> {
-  for (const c of clients.splice(0)) await c.close()
-  await server!.close()
+  await f.stop()
   return start()
 }
 
 const files = (root: string, ns: string): string[] => readdirSync(join(root, ns)).sort()
-
-beforeEach(() => {
-  dirs = tempDirs()
-  clients = []
-  server = undefined
-})
-afterEach(async () => {
-  for (const c of clients.splice(0)) await c.close()
-  await server?.close()
-  dirs.remove()
-})
 
 describe('NSDEL', () => {
   it('removes the namespace and its directories', async () => {
@@ -48,8 +30,8 @@ describe('NSDEL', () => {
     await c.call('NSNEW', 'x')
     expect(await c.call('NSDEL', 'x')).toBe('OK')
     expect(await c.call('NSLIST')).toEqual([Buffer.from('default')])
-    expect(existsSync(join(dirs.indexDir, 'x'))).toBe(false)
-    expect(existsSync(join(dirs.dataDir, 'x'))).toBe(false)
+    expect(existsSync(join(f.dirs.indexDir, 'x'))).toBe(false)
+    expect(existsSync(join(f.dirs.dataDir, 'x'))).toBe(false)
     // The name can be used again, for an empty namespace.
     expect(await c.call('NSNEW', 'x')).toBe('OK')
   })
@@ -97,15 +79,15 @@ describe('FLUSH', () => {
   it('really empties a private namespace: DBSIZE 0, files reset, settings kept, still empty after restart', async () => {
     const c = await privateNamespace()
     for (let i = 0; i < 6; i++) await c.call('SET', `k${i}`, 'v'.repeat(20))
-    expect(files(dirs.indexDir, 'x').length).toBeGreaterThan(2)
+    expect(files(f.dirs.indexDir, 'x').length).toBeGreaterThan(2)
     expect(await c.call('FLUSH')).toBe('OK')
     expect(await c.call('DBSIZE')).toBe(0)
     expect(await c.call('GET', 'k0')).toBe(null)
     expect(errorText(await c.call('SCAN'))).toBe('No more data')
-    expect(files(dirs.indexDir, 'x')).toEqual(['i0', 'zdb-namespace'])
-    expect(files(dirs.dataDir, 'x')).toEqual(['d0'])
-    expect(statSync(join(dirs.indexDir, 'x', 'i0')).size).toBe(29)
-    expect(statSync(join(dirs.dataDir, 'x', 'd0')).size).toBe(28)
+    expect(files(f.dirs.indexDir, 'x')).toEqual(['i0', 'zdb-namespace'])
+    expect(files(f.dirs.dataDir, 'x')).toEqual(['d0'])
+    expect(statSync(join(f.dirs.indexDir, 'x', 'i0')).size).toBe(29)
+    expect(statSync(join(f.dirs.dataDir, 'x', 'd0')).size).toBe(28)
     expect(text(await c.call('SET', 'new', 'v'))).toBe('new')
     const d = await restart()
     expect(await d.call('SELECT', 'x', 'pw')).toBe('OK')
@@ -149,8 +131,8 @@ describe('NSJUMP and RELOAD', () => {
     const c = await start()
     await c.call('SET', 'a', '1')
     expect(await c.call('NSJUMP')).toBe('OK')
-    expect(files(dirs.indexDir, 'default')).toContain('i1')
-    expect(files(dirs.dataDir, 'default')).toContain('d1')
+    expect(files(f.dirs.indexDir, 'default')).toContain('i1')
+    expect(files(f.dirs.dataDir, 'default')).toContain('d1')
     await c.call('SET', 'b', '2')
     expect(text(await c.call('NSINFO', 'default'))).toContain('data_current_id: 1')
     const d = await restart()
@@ -161,8 +143,8 @@ describe('NSJUMP and RELOAD', () => {
   it('NSJUMP from files that hold no entry yet still moves to the next files, as upstream', async () => {
     const c = await start()
     expect(await c.call('NSJUMP')).toBe('OK')
-    expect(files(dirs.indexDir, 'default')).toContain('i1')
-    expect(files(dirs.dataDir, 'default')).toContain('d1')
+    expect(files(f.dirs.indexDir, 'default')).toContain('i1')
+    expect(files(f.dirs.dataDir, 'default')).toContain('d1')
     await c.call('SET', 'a', '1')
     expect(text(await (await restart()).call('GET', 'a'))).toBe('1')
   })

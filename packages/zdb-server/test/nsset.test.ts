@@ -1,45 +1,28 @@
 /** NSSET (spec §1 "NSSET properties") and what the properties enforce: worm, lock, freeze, maxsize. */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { decodeNamespaceDescriptor } from '../src/format/namespace-descriptor.js'
-import type { ZdbServer, ZdbServerOptions } from '../src/index.js'
-import { errorText, TestClient, text } from './helpers/client.js'
-import { startServer, type TempDirs, tempDirs } from './helpers/server.js'
+import type { ZdbServerOptions } from '../src/index.js'
+import { errorText, type TestClient, text } from './helpers/client.js'
+import { serverFixture } from './helpers/fixture.js'
 
-let dirs: TempDirs
-let server: ZdbServer | undefined
-let clients: TestClient[]
+const f = serverFixture()
 
 /** A server and a client attached to a fresh namespace `ns`. */
 async function start(options: Partial<ZdbServerOptions> = {}): Promise<TestClient> {
-  server = await startServer(dirs, options)
+  await f.start(options)
   const c = await connect()
   expect(await c.call('NSNEW', 'ns')).toBe('OK')
   return c
 }
 
-async function connect(): Promise<TestClient> {
-  const c = await TestClient.connect(server!.address.host, server!.address.port)
-  clients.push(c)
-  return c
-}
+const connect = (): Promise<TestClient> => f.connect()
 
 const descriptor = (ns: string) => {
-  const path = join(dirs.indexDir, ns, 'zdb-namespace')
+  const path = join(f.dirs.indexDir, ns, 'zdb-namespace')
   return decodeNamespaceDescriptor(readFileSync(path), path)
 }
-
-beforeEach(() => {
-  dirs = tempDirs()
-  clients = []
-  server = undefined
-})
-afterEach(async () => {
-  for (const c of clients.splice(0)) await c.close()
-  await server?.close()
-  dirs.remove()
-})
 
 describe('NSSET', () => {
   it('maxsize, password, public and worm are written to the descriptor', async () => {
@@ -63,9 +46,8 @@ describe('NSSET', () => {
     const c = await start()
     await c.call('NSSET', 'ns', 'worm', '1')
     await c.call('NSSET', 'ns', 'maxsize', '10')
-    await c.close()
-    await server!.close()
-    server = await startServer(dirs)
+    await f.stop()
+    await f.start()
     const d = await connect()
     const info = text(await d.call('NSINFO', 'ns'))
     expect(info).toContain('worm: yes')
@@ -113,13 +95,12 @@ describe('NSSET', () => {
   it('mode switches a fresh namespace, and the new mode is in i0 and survives a restart', async () => {
     const c = await start()
     expect(await c.call('NSSET', 'ns', 'mode', 'seq')).toBe('OK')
-    expect(readFileSync(join(dirs.indexDir, 'ns', 'i0'))[28]).toBe(1)
+    expect(readFileSync(join(f.dirs.indexDir, 'ns', 'i0'))[28]).toBe(1)
     await c.call('SELECT', 'ns')
     const id = await c.call('SET', '', 'v')
     expect(id).toEqual(Buffer.alloc(8))
-    await c.close()
-    await server!.close()
-    server = await startServer(dirs)
+    await f.stop()
+    await f.start()
     const d = await connect()
     expect(text(await d.call('NSINFO', 'ns'))).toContain('mode: sequential')
   })
@@ -133,9 +114,8 @@ describe('NSSET', () => {
     await c.call('SET', 'k', 'v')
     await c.call('DEL', 'k')
     expect(errorText(await c.call('NSSET', 'ns', 'mode', 'seq'))).toBe('Cannot change mode of used namespace')
-    await c.close()
-    await server!.close()
-    server = await startServer(dirs, { mode: 'user' })
+    await f.stop()
+    await f.start({ mode: 'user' })
     const d = await connect()
     expect(await d.call('NSNEW', 'fresh')).toBe('OK')
     expect(errorText(await d.call('NSSET', 'fresh', 'mode', 'seq'))).toBe(
@@ -202,9 +182,8 @@ describe('enforcement', () => {
   it('lock and freeze are not persisted', async () => {
     const c = await start()
     await c.call('NSSET', 'ns', 'freeze', '1')
-    await c.close()
-    await server!.close()
-    server = await startServer(dirs)
+    await f.stop()
+    await f.start()
     const d = await connect()
     await d.call('SELECT', 'ns')
     expect(text(await d.call('SET', 'k', 'v'))).toBe('k')
@@ -224,7 +203,7 @@ describe('enforcement', () => {
   })
 
   it('--maxsize limits the default namespace without writing its descriptor', async () => {
-    server = await startServer(dirs, { maxsize: 4 })
+    await f.start({ maxsize: 4 })
     const c = await connect()
     expect(errorText(await c.call('SET', 'k', '12345'))).toBe('No space left on this namespace')
     expect(text(await c.call('SET', 'k', '1234'))).toBe('k')
