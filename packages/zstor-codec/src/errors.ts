@@ -138,3 +138,56 @@ export class PipelineError extends Error {
     this.code = code
   }
 }
+
+/** Stable codes of {@link StreamError}. */
+export type StreamErrorCode =
+  /** An option or source of the wrong type or out of range (`objectSize`, `concurrency`, a chunk). */
+  | 'ERR_STREAM_ARGUMENT'
+  /** An object out of order, repeated, missing before a later one, or after the last object. */
+  | 'ERR_STREAM_ORDER'
+  /** The objects ended before the one marked `last`: objects are missing at the end. */
+  | 'ERR_STREAM_TRUNCATED'
+
+/**
+ * A misuse of the streaming encoder or decoder, or a sequence of objects that is not one whole
+ * stream. Failures of a single object keep their own class ({@link PipelineError},
+ * {@link CryptoError}, {@link CompressionError}).
+ */
+export class StreamError extends Error {
+  override readonly name = 'StreamError'
+  readonly code: StreamErrorCode
+
+  constructor(code: StreamErrorCode, message: string) {
+    super(`${code}: ${message}`)
+    this.code = code
+  }
+}
+
+/** Stable codes of {@link MetadataError}. */
+export type MetadataErrorCode =
+  /** Bytes that are not a well-formed metadata record: truncated, altered, or not metadata at all. */
+  | 'ERR_METADATA_CORRUPT'
+  /** A record of a format version this package does not read. The message lists those it does. */
+  | 'ERR_METADATA_VERSION'
+  /**
+   * A well-formed record naming something this package cannot decode: an unknown erasure code,
+   * compression, cipher or checksum id, or an upstream record our pipeline cannot read.
+   */
+  | 'ERR_METADATA_UNSUPPORTED'
+  /** A metadata object given to `encodeMetadata` that is incomplete, inconsistent or out of range. */
+  | 'ERR_METADATA_ARGUMENT'
+
+/**
+ * Metadata that cannot be encoded or decoded: ours (`encodeMetadata`/`decodeMetadata`) or
+ * upstream 0-stor's bincode `MetaData` (`decodeUpstreamMetadata`, `toMetadata`). Decoding never
+ * throws anything else, whatever the input bytes.
+ */
+export class MetadataError extends Error {
+  override readonly name = 'MetadataError'
+  readonly code: MetadataErrorCode
+
+  constructor(code: MetadataErrorCode, message: string) {
+    super(`${code}: ${message}`)
+    this.code = code
+  }
+}

@@ -6,7 +6,9 @@
  * zstd, or none), AES-256-GCM object encryption with hex or passphrase keys (step 3), and the
  * standard systematic Reed-Solomon code of upstream 0-stor, Backblaze and klauspost (GF(2^8),
  * polynomial 0x11D, Vandermonde-derived matrix; step 4) in pure TypeScript, with the padding
- * that turns an object into `k` data shards. Streaming and the binary metadata are not built yet.
+ * that turns an object into `k` data shards. `encodeStream`/`decodeStream` cut inputs of any
+ * size into objects with bounded memory; `encodeMetadata`/`decodeMetadata` store what is needed
+ * to get an object back (never its key), and `decodeUpstreamMetadata` reads 0-stor's records.
  */
 export {
   availableChecksumEngines,
@@ -48,6 +50,8 @@ export {
   type GaloisFieldErrorCode,
   PipelineError,
   type PipelineErrorCode,
+  StreamError,
+  type StreamErrorCode,
 } from './errors.js'
 export {
   DEFAULT_SCRYPT_PARAMS,
@@ -59,6 +63,29 @@ export {
   SALT_LENGTH,
   type ScryptParams,
 } from './key.js'
+export {
+  type BackendAddress,
+  DEFAULT_CHUNK_SIZE,
+  decodeMetadata,
+  encodeMetadata,
+  METADATA_MAGIC,
+  METADATA_VERSION,
+  METADATA_VERSIONS,
+  type Metadata,
+  MetadataError,
+  type MetadataErrorCode,
+  type ShardLocation,
+  shardSizeFor,
+} from './metadata.js'
+export {
+  decodeUpstreamMetadata,
+  type ObjectSizes,
+  toMetadata,
+  type UpstreamConnectionInfo,
+  type UpstreamKey,
+  type UpstreamMetadata,
+  type UpstreamShardInfo,
+} from './metadata-bincode.js'
 export { joinAndUnpad, padAndSplit } from './padding.js'
 export {
   type DecodeObjectOptions,
@@ -71,4 +98,18 @@ export {
 } from './pipeline.js'
 export { SNAPPY_MAX_CHUNK, snappyFrameCompress, snappyFrameDecompress } from './snappy-frame.js'
 export { createStandardRs, STANDARD_RS_ID, type StandardRsCoder, standardRsMatrix } from './standard-rs.js'
+export {
+  type DecodeStreamOptions,
+  decodeStream,
+  type StoredStreamObject,
+} from './stream-decode.js'
+export {
+  DEFAULT_OBJECT_SIZE,
+  type EncodedStreamObject,
+  type EncodeStreamOptions,
+  encodeStream,
+  MAX_OBJECT_SIZE,
+  type StreamSource,
+} from './stream-encode.js'
+export { MAX_STREAM_CONCURRENCY } from './stream-window.js'
 export { MAX_TOTAL_SHARDS } from './validate.js'
