@@ -140,10 +140,31 @@ export function attachConnection(socket: Socket, server: ServerState): void {
   const drained = (): void => {
     waiting = false
     if (socket.destroyed) return
+    const before = server.batch.writes
     server.batch.enter()
     while (backlog.length > 0 && owed() <= HIGH_WATER && !closing && !fetching) handle(backlog.shift()!)
     if (closing) backlog.length = 0
-    server.batch.afterCommit(release)
+    settle(before)
+  }
+
+  /** Whether this connection's replies are held for the turn's commit. */
+  let held = false
+
+  /**
+   * Replies that acknowledge no write of this turn go out at once; once any request of the
+   * connection wrote, everything it owes waits for the commit (replies keep their order).
+   */
+  const settle = (writesBefore: number): void => {
+    if (!held && server.batch.writes === writesBefore) {
+      release(true)
+      return
+    }
+    if (held) return
+    held = true
+    server.batch.afterCommit((ok) => {
+      held = false
+      release(ok)
+    })
   }
 
   /** After the commit of this turn's writes: send the replies, or drop them and the connection. */
@@ -162,9 +183,10 @@ export function attachConnection(socket: Socket, server: ServerState): void {
   socket.on('data', (chunk: Buffer) => {
     if (closing) return
     server.stats.networkRxBytes += chunk.length
+    const before = server.batch.writes
     server.batch.enter()
     parser.feed(chunk)
-    server.batch.afterCommit(release)
+    settle(before)
   })
   socket.on('error', (err) => server.logger.debug(`connection error: ${err.message}`))
 }

@@ -65,7 +65,7 @@ export interface NamespaceFilesOptions {
   name: string
   /** Whether appends are deferred right now (a group commit is open). */
   deferred?: () => boolean
-  /** Called when the first append of a commit is deferred. */
+  /** Called for every deferred write. */
   onDeferred?: () => void
   /** When to fsync what was written. */
   sync?: SyncPolicy
@@ -305,6 +305,7 @@ export class NamespaceFiles {
     // a crash in between would lose the old value and the new one.
     if (this.#deferred() && this.#pending()) {
       this.#pendingEdits.push({ fileId: at.fileId, position, bytes: Buffer.from(bytes) })
+      this.#onDeferred()
       return
     }
     this.flush()
@@ -410,7 +411,7 @@ export class NamespaceFiles {
   #defer(): boolean {
     this.#assertUsable()
     if (!this.#deferred()) return false
-    if (!this.#pending()) this.#onDeferred()
+    this.#onDeferred()
     return true
   }
 

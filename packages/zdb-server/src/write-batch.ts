@@ -26,6 +26,7 @@ export class WriteBatch {
   #scheduled = false
   readonly #dirty = new Set<BatchMember>()
   readonly #waiting: AfterCommit[] = []
+  #writes = 0
 
   /** Whether appends are being deferred now. */
   get open(): boolean {
@@ -41,9 +42,18 @@ export class WriteBatch {
     }
   }
 
-  /** A member now holds deferred appends. */
+  /** A member deferred a write (called for every one, so {@link writes} counts them all). */
   markDirty(member: BatchMember): void {
     this.#dirty.add(member)
+    this.#writes++
+  }
+
+  /**
+   * Writes deferred so far, ever. A connection compares it before and after running its
+   * requests: if none of them wrote, their replies need not wait for the commit.
+   */
+  get writes(): number {
+    return this.#writes
   }
 
   /** Runs `fn` once the current turn's appends are written (at once if nothing is deferred). */
