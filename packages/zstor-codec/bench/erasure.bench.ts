@@ -1,15 +1,16 @@
 /**
  * Erasure-coding throughput of the standard Reed-Solomon engine (k = 16, m = 4, 64 MiB of
  * random data, 4 MiB shards) next to a plain memory copy of the same bytes, and next to the
- * native `@ronomon/reed-solomon` addon. Ronomon uses a Cauchy matrix, so its shards differ from
- * ours: it is a speed reference only. All measured in the same run; best of BENCH_ROUNDS.
+ * native `@ronomon/reed-solomon` addon, called raw and through `createRonomonRs` (the
+ * `erasure: 'ronomon'` profile, which copies shards in and out of the addon's contiguous
+ * buffers). Ronomon uses a Cauchy matrix, so its shards differ from the standard code's. All measured in the same run; best of BENCH_ROUNDS.
  *
  *   pnpm --filter @qsfs/zstor-codec bench        # BENCH_ROUNDS=5 by default
  */
 import { randomFillSync } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { cpus } from 'node:os'
-import { createStandardRs } from '../src/index.js'
+import { createRonomonRs, createStandardRs } from '../src/index.js'
 
 interface Ronomon {
   create(k: number, m: number): unknown
@@ -71,11 +72,43 @@ const ronomonEncode = () =>
     ),
   )
 
+const ronomonData = Buffer.from(data)
+const lostData = mask(0, M)
+const ronomonReconstruct = () =>
+  new Promise<void>((resolve, reject) =>
+    ronomon.encode(
+      context,
+      mask(M, K + M),
+      lostData,
+      ronomonData,
+      0,
+      TOTAL,
+      ronomonParity,
+      0,
+      SHARD * M,
+      (e) => (e ? reject(e) : resolve()),
+    ),
+  )
+
+const profile = createRonomonRs(K, M)
+const profileParity = await profile.encode(shards)
+const profileDamaged = [...shards, ...profileParity].map((s, i) => (i < M ? null : s))
+const profileRebuilt = await profile.reconstruct(profileDamaged)
+if (!profileRebuilt.slice(0, K).every((s, i) => Buffer.compare(s, shards[i]!) === 0)) {
+  throw new Error('the ronomon profile did not give back the original shards')
+}
+
 const rows: [string, number][] = [
   ['Buffer.copy (baseline)', await best(() => data.copy(copyTarget))],
   ['encode, ours', await best(() => rs.encode(shards))],
   [`reconstruct ${M} data shards, ours`, await best(() => rs.reconstruct(damaged))],
-  ['encode, @ronomon/reed-solomon (native)', await best(ronomonEncode)],
+  ['encode, @ronomon/reed-solomon (native, raw)', await best(ronomonEncode)],
+  [`reconstruct ${M} data shards, @ronomon/reed-solomon (native, raw)`, await best(ronomonReconstruct)],
+  ["encode, createRonomonRs (erasure: 'ronomon')", await best(() => profile.encode(shards))],
+  [
+    `reconstruct ${M} data shards, createRonomonRs (erasure: 'ronomon')`,
+    await best(() => profile.reconstruct(profileDamaged)),
+  ],
 ]
 
 const mbps = (ms: number) => TOTAL / 1e6 / (ms / 1000)

@@ -6,7 +6,7 @@
 
 /** Stable codes of {@link ErasureCodeError}. */
 export type ErasureCodeErrorCode =
-  /** `k` or `m` out of range (k 1..255, m 1..256-k). */
+  /** `k` or `m` out of range (k 1..255, m 1..256-k; ronomon engine: k 1..24, m 1..6). */
   | 'ERR_RS_PARAMS'
   /** An array of shards does not hold the number of shards the code needs. */
   | 'ERR_RS_SHARD_COUNT'
@@ -20,6 +20,8 @@ export type ErasureCodeErrorCode =
   | 'ERR_RS_PADDING'
   /** Any other argument of the wrong type or out of range. */
   | 'ERR_RS_ARGUMENT'
+  /** The engine cannot run here: the native `@ronomon/reed-solomon` addon did not load. */
+  | 'ERR_RS_ENGINE'
 
 /** A misuse of an erasure coder, or input it cannot decode. */
 export class ErasureCodeError extends Error {

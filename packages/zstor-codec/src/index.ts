@@ -6,8 +6,9 @@
  * zstd, or none), AES-256-GCM object encryption with hex or passphrase keys (step 3), and the
  * standard systematic Reed-Solomon code of upstream 0-stor, Backblaze and klauspost (GF(2^8),
  * polynomial 0x11D, Vandermonde-derived matrix; step 4) in pure TypeScript, with the padding
- * that turns an object into `k` data shards. `encodeStream`/`decodeStream` cut inputs of any
- * size into objects with bounded memory; `encodeMetadata`/`decodeMetadata` store what is needed
+ * that turns an object into `k` data shards; `createRonomonRs` is the optional fast profile over
+ * the native `@ronomon/reed-solomon` addon (its own code, recorded as such in the metadata).
+ * `encodeStream`/`decodeStream` cut inputs of any size into objects with bounded memory; `encodeMetadata`/`decodeMetadata` store what is needed
  * to get an object back (never its key), and `decodeUpstreamMetadata` reads 0-stor's records.
  */
 export {
@@ -39,6 +40,12 @@ export {
   decompress,
 } from './compression.js'
 export type { ErasureCoder } from './erasure-coder.js'
+export {
+  ERASURE_CODE_IDS,
+  ERASURE_PROFILES,
+  type ErasureCodeId,
+  type ErasureProfile,
+} from './erasure-engines.js'
 export {
   CompressionError,
   type CompressionErrorCode,
@@ -96,6 +103,7 @@ export {
   OBJECT_CIPHER,
   type ObjectMeta,
 } from './pipeline.js'
+export { createRonomonRs, RONOMON_MAX_K, RONOMON_MAX_M, RONOMON_RS_ID } from './ronomon-rs.js'
 export { SNAPPY_MAX_CHUNK, snappyFrameCompress, snappyFrameDecompress } from './snappy-frame.js'
 export { createStandardRs, STANDARD_RS_ID, type StandardRsCoder, standardRsMatrix } from './standard-rs.js'
 export {

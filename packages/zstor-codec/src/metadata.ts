@@ -16,10 +16,11 @@ import { CHECKSUM_LENGTH } from './checksum.js'
 import { SEALED_OVERHEAD } from './cipher.js'
 import type { Compression } from './compression.js'
 import { crc32c } from './crc32c.js'
+import { checkCodeParams, type ErasureCodeId } from './erasure-engines.js'
 import { MetadataError } from './errors.js'
 import { OBJECT_CIPHER, type ObjectMeta } from './pipeline.js'
+import { RONOMON_RS_ID } from './ronomon-rs.js'
 import { STANDARD_RS_ID } from './standard-rs.js'
-import { checkParams } from './validate.js'
 
 export { MetadataError, type MetadataErrorCode } from './errors.js'
 
@@ -64,7 +65,11 @@ export interface Metadata extends ObjectMeta {
   readonly locations: readonly ShardLocation[]
 }
 
-const ERASURE_IDS = new Map<number, typeof STANDARD_RS_ID>([[1, STANDARD_RS_ID]])
+/** Erasure code ids: 1 = upstream's standard code, 2 = the `@ronomon/reed-solomon` profile. */
+const ERASURE_IDS = new Map<number, ErasureCodeId>([
+  [1, STANDARD_RS_ID],
+  [2, RONOMON_RS_ID],
+])
 const COMPRESSION_IDS = new Map<number, Compression>([
   [0, 'none'],
   [1, 'snappy'],
@@ -163,15 +168,15 @@ class ByteWriter {
 export function encodeMetadata(meta: Metadata): Uint8Array {
   if (typeof meta !== 'object' || meta === null) throw bad('must be an object')
   const m = meta as Partial<Record<keyof Metadata, unknown>>
+  const erasure = ERASURE_BY_NAME.get(m.erasureCode as ErasureCodeId)
+  if (erasure === undefined) throw bad(`erasureCode ${JSON.stringify(m.erasureCode)} has no id in format 1`)
   try {
-    checkParams(m.k, m.m)
+    checkCodeParams(m.erasureCode as ErasureCodeId, m.k, m.m)
   } catch (error) {
     throw bad((error as Error).message)
   }
   const k = m.k as number
   const n = k + (m.m as number)
-  const erasure = ERASURE_BY_NAME.get(m.erasureCode as typeof STANDARD_RS_ID)
-  if (erasure === undefined) throw bad(`erasureCode ${JSON.stringify(m.erasureCode)} has no id in format 1`)
   const compression = COMPRESSION_BY_NAME.get(m.compression as Compression)
   if (compression === undefined)
     throw bad(`compression ${JSON.stringify(m.compression)} has no id in format 1`)
@@ -328,7 +333,7 @@ export function decodeMetadata(bytes: Uint8Array): Metadata {
   const k = body.u8('k')
   const m = body.u8('m')
   try {
-    checkParams(k, m)
+    checkCodeParams(erasureCode, k, m)
   } catch (error) {
     throw body.corrupt((error as Error).message, kAt)
   }

@@ -12,10 +12,18 @@
 import { blake2b128, CHECKSUM_LENGTH, loadWasmChecksum } from './checksum.js'
 import { type CipherEngine, createCipher, SEALED_OVERHEAD } from './cipher.js'
 import { COMPRESSIONS, type Compression, compress, decompress } from './compression.js'
+import {
+  checkCodeParams,
+  coderFor,
+  ERASURE_CODE_IDS,
+  ERASURE_PROFILES,
+  type ErasureCodeId,
+  type ErasureProfile,
+  erasureCodeIdOf,
+  isErasureCodeId,
+} from './erasure-engines.js'
 import { PipelineError } from './errors.js'
 import { joinAndUnpad, padAndSplit } from './padding.js'
-import { createStandardRs, STANDARD_RS_ID, type StandardRsCoder } from './standard-rs.js'
-import { checkParams } from './validate.js'
 
 /** The cipher every object is sealed with (spec §2 step 3), as recorded in {@link ObjectMeta}. */
 export const OBJECT_CIPHER = 'aes-256-gcm'
@@ -32,6 +40,12 @@ export interface EncodeObjectOptions {
   key: Uint8Array
   /** The AES-256-GCM engine, as for `createCipher`; by default `node` where it exists. */
   engine?: CipherEngine
+  /**
+   * The erasure engine: `standard` (default; upstream's code, `rs-vandermonde-gf256`) or
+   * `ronomon` (native `@ronomon/reed-solomon`, `rs-cauchy-ronomon`, `k` ≤ 24, `m` ≤ 6). The
+   * metadata records the code, and {@link decodeObject} follows it.
+   */
+  erasure?: ErasureProfile
 }
 
 /** Options of {@link decodeObject}. */
@@ -55,8 +69,11 @@ export interface ObjectMeta {
   readonly compressedSize: number
   /** Always {@link OBJECT_CIPHER}: AES-256-GCM, `nonce(12) || ciphertext || tag(16)`. */
   readonly cipher: typeof OBJECT_CIPHER
-  /** The erasure code, `'rs-vandermonde-gf256'` (`STANDARD_RS_ID`). */
-  readonly erasureCode: typeof STANDARD_RS_ID
+  /**
+   * The erasure code the shards were made with: `'rs-vandermonde-gf256'` (`STANDARD_RS_ID`) or
+   * `'rs-cauchy-ronomon'` (`RONOMON_RS_ID`). Decoding uses the engine of this code.
+   */
+  readonly erasureCode: ErasureCodeId
   /** Data shards (upstream `data_shards`). */
   readonly k: number
   /** Parity shards (upstream `disposable_shards`). */
@@ -71,21 +88,6 @@ export interface ObjectMeta {
 export interface EncodedObject {
   readonly shards: Uint8Array[]
   readonly meta: ObjectMeta
-}
-
-const coders = new Map<string, StandardRsCoder>()
-const MAX_CODERS = 16
-
-/** A coder per `(k, m)`, kept: building one inverts a matrix. */
-function coderFor(k: number, m: number): StandardRsCoder {
-  const id = `${k}+${m}`
-  let coder = coders.get(id)
-  if (!coder) {
-    coder = createStandardRs(k, m)
-    if (coders.size >= MAX_CODERS) coders.delete(coders.keys().next().value!)
-    coders.set(id, coder)
-  }
-  return coder
 }
 
 /** Uses the WebAssembly BLAKE2b where it loads; `noble` otherwise gives the same digests. */
@@ -103,8 +105,9 @@ const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every
 /**
  * Encodes `data` into `k + m` shards following spec zstor.md §2 step by step, and returns them
  * with the metadata {@link decodeObject} needs. Argument errors keep the class of the stage that
- * checks them: `ErasureCodeError` `ERR_RS_PARAMS` for `k`/`m`, `CryptoError` `ERR_KEY_LENGTH`,
- * `CompressionError` `ERR_COMPRESSION_ARGUMENT`.
+ * checks them: `ErasureCodeError` `ERR_RS_PARAMS` for `k`/`m` (out of the chosen engine's limits),
+ * `CryptoError` `ERR_KEY_LENGTH`, `CompressionError` `ERR_COMPRESSION_ARGUMENT`; an unknown
+ * `erasure` profile is `PipelineError` `ERR_PIPELINE_ARGUMENT`.
  */
 export async function encodeObject(data: Uint8Array, options: EncodeObjectOptions): Promise<EncodedObject> {
   if (!(data instanceof Uint8Array))
@@ -116,7 +119,14 @@ export async function encodeObject(data: Uint8Array, options: EncodeObjectOption
     )
   }
   const { k, m, compression } = options
-  checkParams(k, m)
+  const erasureCode = erasureCodeIdOf(options.erasure ?? 'standard')
+  if (erasureCode === undefined) {
+    throw new PipelineError(
+      'ERR_PIPELINE_ARGUMENT',
+      `\`erasure\` must be one of ${ERASURE_PROFILES.join(', ')}, got ${typeof options.erasure === 'string' ? JSON.stringify(options.erasure) : typeof options.erasure}`,
+    )
+  }
+  checkCodeParams(erasureCode, k, m)
   const cipher = createCipher({ key: options.key, ...(options.engine ? { engine: options.engine } : {}) })
   try {
     await fastChecksum()
@@ -124,14 +134,14 @@ export async function encodeObject(data: Uint8Array, options: EncodeObjectOption
     const compressed = await compress(data, compression)
     const sealed = cipher.encrypt(compressed)
     const dataShards = padAndSplit(sealed, k)
-    const shards = [...dataShards, ...(await coderFor(k, m).encode(dataShards))]
+    const shards = [...dataShards, ...(await coderFor(erasureCode, k, m).encode(dataShards))]
     const meta: ObjectMeta = {
       size: data.length,
       checksum,
       compression,
       compressedSize: compressed.length,
       cipher: OBJECT_CIPHER,
-      erasureCode: STANDARD_RS_ID,
+      erasureCode,
       k,
       m,
       shardSize: dataShards[0]!.length,
@@ -153,8 +163,10 @@ const isSize = (value: unknown): value is number => Number.isSafeInteger(value) 
 function checkMeta(meta: unknown): asserts meta is ObjectMeta {
   if (typeof meta !== 'object' || meta === null) throw badMeta('must be an object')
   const m = meta as Partial<Record<keyof ObjectMeta, unknown>>
-  if (m.erasureCode !== STANDARD_RS_ID) {
-    throw badMeta(`erasure code ${JSON.stringify(m.erasureCode)} is not supported (only '${STANDARD_RS_ID}')`)
+  if (!isErasureCodeId(m.erasureCode)) {
+    throw badMeta(
+      `erasure code ${JSON.stringify(m.erasureCode)} is not supported (only ${ERASURE_CODE_IDS.map((id) => `'${id}'`).join(', ')})`,
+    )
   }
   if (m.cipher !== OBJECT_CIPHER)
     throw badMeta(`cipher ${JSON.stringify(m.cipher)} is not supported (only '${OBJECT_CIPHER}')`)
@@ -162,7 +174,7 @@ function checkMeta(meta: unknown): asserts meta is ObjectMeta {
     throw badMeta(`compression ${JSON.stringify(m.compression)} is not one of ${COMPRESSIONS.join(', ')}`)
   }
   try {
-    checkParams(m.k, m.m)
+    checkCodeParams(m.erasureCode, m.k, m.m)
   } catch (error) {
     throw badMeta((error as Error).message)
   }
@@ -203,8 +215,9 @@ function checkMeta(meta: unknown): asserts meta is ObjectMeta {
  * checked in order until `k` hold, so when the data shards are intact no parity shard is hashed.
  *
  * Errors: `PipelineError` `ERR_TOO_FEW_SHARDS` (how many held, how many are needed),
- * `ERR_OBJECT_META` (metadata incomplete or inconsistent), `ERR_OBJECT_CHECKSUM` (the decoded
- * object is not the one the metadata describes); `CryptoError` `ERR_DECRYPT_AUTH` (wrong key, or
+ * `ERR_OBJECT_META` (metadata incomplete or inconsistent, or naming an erasure code this package
+ * lacks), `ERR_OBJECT_CHECKSUM` (the decoded object, or a data shard rebuilt with the recorded
+ * erasure code, is not the one the metadata describes); `CryptoError` `ERR_DECRYPT_AUTH` (wrong key, or
  * shards and their checksums both altered); `CompressionError` `ERR_DECOMPRESS`.
  */
 export async function decodeObject(
@@ -249,9 +262,21 @@ export async function decodeObject(
         `found ${valid} valid shards of ${n} (${absent} missing, ${failed} of wrong size or failing their checksum) and k = ${k} are needed`,
       )
     }
-    const dataShards = stripe.slice(0, k).every((s) => s !== null)
-      ? (stripe.slice(0, k) as Uint8Array[])
-      : (await coderFor(k, m).reconstruct(stripe)).slice(0, k)
+    let dataShards = stripe.slice(0, k) as Uint8Array[]
+    if (!dataShards.every((s) => s !== null)) {
+      dataShards = (await coderFor(meta.erasureCode, k, m).reconstruct(stripe)).slice(0, k)
+      // A stripe made with another code than the one recorded rebuilds to wrong bytes although
+      // every shard used held its checksum; checking the rebuilt data shards against theirs
+      // reports that here, before padding, decryption or decompression see the wrong bytes.
+      dataShards.forEach((shard, i) => {
+        if (stripe[i] === null && !equal(blake2b128(shard), meta.shardChecksums[i]!)) {
+          throw new PipelineError(
+            'ERR_OBJECT_CHECKSUM',
+            `rebuilt data shard ${i} does not match its checksum: the shards were not made with the erasure code the metadata records (${meta.erasureCode}, k = ${k}, m = ${m})`,
+          )
+        }
+      })
+    }
     const sealed = joinAndUnpad(dataShards)
     if (sealed.length !== meta.compressedSize + SEALED_OVERHEAD) {
       throw badMeta(

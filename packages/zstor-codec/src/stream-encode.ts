@@ -12,10 +12,10 @@
  */
 import { createCipher } from './cipher.js'
 import { COMPRESSIONS, type Compression } from './compression.js'
-import { CompressionError, StreamError } from './errors.js'
+import { checkCodeParams, ERASURE_PROFILES, erasureCodeIdOf } from './erasure-engines.js'
+import { CompressionError, PipelineError, StreamError } from './errors.js'
 import { type EncodeObjectOptions, encodeObject, type ObjectMeta } from './pipeline.js'
 import { checkConcurrency, mapOrdered } from './stream-window.js'
-import { checkParams } from './validate.js'
 
 /** Bytes of input per object unless `objectSize` says otherwise: 32 MiB. */
 export const DEFAULT_OBJECT_SIZE = 32 * 2 ** 20
@@ -151,7 +151,7 @@ async function* cut(source: AsyncIterable<unknown>, objectSize: number): AsyncGe
 /**
  * Encodes a byte stream of any length as a sequence of objects (issue 4): cuts `source` into
  * objects of `objectSize` bytes (32 MiB by default), runs each through {@link encodeObject} with
- * `k`, `m`, `compression`, `key` and `engine`, and yields `{ index, offset, last, shards, meta }`
+ * `k`, `m`, `compression`, `key`, `engine` and `erasure`, and yields `{ index, offset, last, shards, meta }`
  * for each, in order. The last object holds the remaining 1..objectSize bytes; an input whose
  * length is a multiple of `objectSize` ends in a full object; an empty input gives one empty
  * object. Every object has its own random nonce.
@@ -162,7 +162,7 @@ async function* cut(source: AsyncIterable<unknown>, objectSize: number): AsyncGe
  * source chunk, whatever the input's length.
  *
  * Options are checked when this is called, with the errors of {@link encodeObject} for `k`, `m`,
- * `key`, `engine` and `compression`, and `StreamError` `ERR_STREAM_ARGUMENT` for `objectSize`,
+ * `key`, `engine`, `erasure` and `compression`, and `StreamError` `ERR_STREAM_ARGUMENT` for `objectSize`,
  * `concurrency` and `source`; a chunk that is not a `Uint8Array` rejects the iteration with
  * `ERR_STREAM_ARGUMENT`. The generator keeps its own copy of `key`, wiped when it finishes or is
  * stopped; breaking out of the loop returns `source`.
@@ -174,10 +174,17 @@ export function encodeStream(
   if (typeof options !== 'object' || options === null) {
     throw new StreamError('ERR_STREAM_ARGUMENT', '`options` must be an object with k, m, compression and key')
   }
-  const { k, m, compression, engine } = options
+  const { k, m, compression, engine, erasure } = options
   const objectSize = options.objectSize ?? DEFAULT_OBJECT_SIZE
   const concurrency = options.concurrency ?? 1
-  checkParams(k, m)
+  const erasureCode = erasureCodeIdOf(erasure ?? 'standard')
+  if (erasureCode === undefined) {
+    throw new PipelineError(
+      'ERR_PIPELINE_ARGUMENT',
+      `\`erasure\` must be one of ${ERASURE_PROFILES.join(', ')}, got ${typeof erasure === 'string' ? JSON.stringify(erasure) : typeof erasure}`,
+    )
+  }
+  checkCodeParams(erasureCode, k, m)
   if (!COMPRESSIONS.includes(compression as Compression)) {
     throw new CompressionError(
       'ERR_COMPRESSION_ARGUMENT',
@@ -199,6 +206,7 @@ export function encodeStream(
           compression,
           key,
           ...(engine ? { engine } : {}),
+          ...(erasure ? { erasure } : {}),
         })
         return { index, offset, last, shards, meta }
       })

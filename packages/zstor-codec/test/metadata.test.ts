@@ -13,6 +13,7 @@ import {
   type Metadata,
   MetadataError,
   OBJECT_CIPHER,
+  RONOMON_RS_ID,
   type ShardLocation,
   STANDARD_RS_ID,
   shardSizeFor,
@@ -172,6 +173,43 @@ describe('metadata record: round trips', () => {
     expect(record[4]).toBe(METADATA_VERSION)
     const crc = new DataView(record.buffer).getUint32(record.length - 4, true)
     expect(crc).toBe(crc32c(record.subarray(0, record.length - 4)))
+  })
+})
+
+describe('metadata record: the erasure code id', () => {
+  it('records id 1 for the standard code and id 2 for rs-cauchy-ronomon, and decodes back to it', async () => {
+    const standard = encodeMetadata((await realMetadata()).metadata)
+    expect(standard[5]).toBe(1)
+    const object = bytes(20_000, 11)
+    const { shards, meta } = await encodeObject(object, {
+      k: 5,
+      m: 3,
+      compression: 'zstd',
+      key: KEY,
+      erasure: 'ronomon',
+    })
+    const metadata: Metadata = { ...meta, chunkSize: 1024, locations: locationsFor(8, meta.shardSize, 1024) }
+    const record = encodeMetadata(metadata)
+    expect(record[5]).toBe(2)
+    const back = decodeMetadata(record)
+    expect(back).toEqual(metadata)
+    expect(back.erasureCode).toBe(RONOMON_RS_ID)
+    expect(encodeMetadata(back)).toEqual(record)
+    expect(
+      await decodeObject([null, shards[1]!, null, shards[3]!, null, ...shards.slice(5)], back, KEY),
+    ).toEqual(object)
+  })
+
+  it('id 2 with k > 24 or m > 6 is refused: ERR_METADATA_ARGUMENT to encode, ERR_METADATA_CORRUPT to decode', async () => {
+    const { metadata } = await realMetadata(bytes(3000, 2), 25, 2)
+    const error = metadataError(() => encodeMetadata({ ...metadata, erasureCode: RONOMON_RS_ID }))
+    expect(error.code).toBe('ERR_METADATA_ARGUMENT')
+    expect(error.message).toContain('MAX_K = 24')
+    const forged = encodeMetadata(metadata)
+    forged[5] = 2
+    const corrupt = metadataError(() => decodeMetadata(reseal(forged)))
+    expect(corrupt.code).toBe('ERR_METADATA_CORRUPT')
+    expect(corrupt.message).toContain('MAX_K = 24')
   })
 })
 

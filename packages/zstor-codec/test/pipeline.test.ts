@@ -7,7 +7,9 @@ import {
   CryptoError,
   createCipher,
   decodeObject,
+  ErasureCodeError,
   encodeObject,
+  encodeStream,
   joinAndUnpad,
   type ObjectMeta,
   PipelineError,
@@ -301,5 +303,137 @@ describe('encodeObject and decodeObject', () => {
       key: KEY,
     }).catch((e: unknown) => e)
     expect((unknown as { code: string }).code).toBe('ERR_COMPRESSION_ARGUMENT')
+  })
+})
+
+describe('encodeObject and decodeObject with the ronomon erasure profile', () => {
+  it('round-trips with erasure: ronomon, recording rs-cauchy-ronomon, for any k ≤ 24, m ≤ 6 and loss of up to m shards', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 24 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 3000 }),
+        fc.integer(),
+        async (k, m, length, seed) => {
+          const data = bytes(length, seed)
+          const { shards, meta } = await encodeObject(data, {
+            k,
+            m,
+            compression: 'zstd',
+            key: KEY,
+            erasure: 'ronomon',
+          })
+          expect(meta.erasureCode).toBe('rs-cauchy-ronomon')
+          // the first m shards lost: as many data shards as can be
+          const lost = Array.from({ length: m }, (_, i) => i)
+          expect(hex(await decodeObject(lose(shards, lost), meta, KEY))).toBe(hex(data))
+        },
+      ),
+      { numRuns: 40 },
+    )
+  })
+
+  it('the default is the standard code, and erasure: standard is the same', async () => {
+    const data = text(5000, 4)
+    const byDefault = await encodeObject(data, { k: 4, m: 2, compression: 'none', key: KEY })
+    const standard = await encodeObject(data, {
+      k: 4,
+      m: 2,
+      compression: 'none',
+      key: KEY,
+      erasure: 'standard',
+    })
+    expect(byDefault.meta.erasureCode).toBe('rs-vandermonde-gf256')
+    expect(standard.meta.erasureCode).toBe('rs-vandermonde-gf256')
+  })
+
+  it('refuses an unknown profile (ERR_PIPELINE_ARGUMENT) and k or m past the addon limits (ERR_RS_PARAMS)', async () => {
+    const error = await rejection(
+      PipelineError,
+      'ERR_PIPELINE_ARGUMENT',
+      encodeObject(bytes(10, 1), { k: 2, m: 1, compression: 'none', key: KEY, erasure: 'cauchy' as never }),
+    )
+    expect(error.message).toContain('`erasure` must be one of standard, ronomon, got "cauchy"')
+    for (const [k, m, limit] of [
+      [25, 2, 'MAX_K = 24'],
+      [4, 7, 'MAX_M = 6'],
+    ] as const) {
+      const e = await rejection(
+        ErasureCodeError,
+        'ERR_RS_PARAMS',
+        encodeObject(bytes(10, 1), { k, m, compression: 'none', key: KEY, erasure: 'ronomon' }),
+      )
+      expect(e.message).toContain(limit)
+    }
+    // the standard code still takes them
+    await encodeObject(bytes(10, 1), { k: 25, m: 7, compression: 'none', key: KEY })
+  })
+
+  it('refuses metadata naming ronomon with k or m past its limits, with ERR_OBJECT_META', async () => {
+    const { shards, meta } = await encodeObject(bytes(500, 2), { k: 25, m: 2, compression: 'none', key: KEY })
+    const error = await rejection(
+      PipelineError,
+      'ERR_OBJECT_META',
+      decodeObject(shards, { ...meta, erasureCode: 'rs-cauchy-ronomon' }, KEY),
+    )
+    expect(error.message).toContain('MAX_K = 24')
+  })
+
+  it('shards decoded with another code than the one that made them fail with ERR_OBJECT_CHECKSUM, never wrong bytes', async () => {
+    for (const [made, recorded] of [
+      ['ronomon', 'rs-vandermonde-gf256'],
+      ['standard', 'rs-cauchy-ronomon'],
+    ] as const) {
+      for (const length of [0, 1, 100, 4321, 70_000]) {
+        const data = bytes(length, length + 5)
+        const { shards, meta } = await encodeObject(data, {
+          k: 4,
+          m: 2,
+          compression: 'snappy',
+          key: KEY,
+          erasure: made,
+        })
+        const mislabelled: ObjectMeta = { ...meta, erasureCode: recorded }
+        // the code is systematic: with every data shard present no decoding is needed, and the
+        // bytes are right whatever the code
+        expect(hex(await decodeObject(shards, mislabelled, KEY))).toBe(hex(data))
+        // every lost data shard is rebuilt with the wrong code and caught by its shard checksum
+        // (without that check: GCM's ERR_DECRYPT_AUTH, or ERR_RS_PADDING when the last data
+        // shard is rebuilt, so never wrong bytes, but no error saying why)
+        for (const lost of [[0], [3], [1, 2], [0, 4], [2, 5]]) {
+          const error = await rejection(
+            PipelineError,
+            'ERR_OBJECT_CHECKSUM',
+            decodeObject(lose(shards, lost), mislabelled, KEY),
+          )
+          expect(error.message).toContain(`not made with the erasure code the metadata records (${recorded}`)
+        }
+      }
+    }
+  })
+
+  it('encodeStream passes erasure: ronomon on to every object', async () => {
+    const input = bytes(10_000, 8)
+    const objects = []
+    for await (const object of encodeStream([input], {
+      k: 3,
+      m: 2,
+      compression: 'none',
+      key: KEY,
+      erasure: 'ronomon',
+      objectSize: 4096,
+    })) {
+      objects.push(object)
+    }
+    expect(objects).toHaveLength(3)
+    const parts = []
+    for (const { shards, meta } of objects) {
+      expect(meta.erasureCode).toBe('rs-cauchy-ronomon')
+      parts.push(await decodeObject(lose(shards, [0, 1]), meta, KEY))
+    }
+    expect(hex(Buffer.concat(parts))).toBe(hex(input))
+    expect(() =>
+      encodeStream([input], { k: 30, m: 2, compression: 'none', key: KEY, erasure: 'ronomon' }),
+    ).toThrow(ErasureCodeError)
   })
 })
