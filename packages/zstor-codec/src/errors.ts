@@ -4,6 +4,19 @@
  * @module
  */
 
+/**
+ * What every error of this package is: a stable `code`, and a message that starts with it.
+ * `err instanceof CodecError` tells the codec's errors from any other.
+ */
+export abstract class CodecError<Code extends string = string> extends Error {
+  readonly code: Code
+
+  constructor(code: Code, message: string) {
+    super(`${code}: ${message}`)
+    this.code = code
+  }
+}
+
 /** Stable codes of {@link ErasureCodeError}. */
 export type ErasureCodeErrorCode =
   /** `k` or `m` out of range (k 1..255, m 1..256-k; ronomon engine: k 1..24, m 1..6). */
@@ -24,14 +37,8 @@ export type ErasureCodeErrorCode =
   | 'ERR_RS_ENGINE'
 
 /** A misuse of an erasure coder, or input it cannot decode. */
-export class ErasureCodeError extends Error {
+export class ErasureCodeError extends CodecError<ErasureCodeErrorCode> {
   override readonly name = 'ErasureCodeError'
-  readonly code: ErasureCodeErrorCode
-
-  constructor(code: ErasureCodeErrorCode, message: string) {
-    super(`${code}: ${message}`)
-    this.code = code
-  }
 }
 
 /** Stable codes of {@link GaloisFieldError}. */
@@ -45,14 +52,8 @@ export type GaloisFieldErrorCode =
  * whose shapes do not fit. The coders only invert sub-matrices of an MDS code, which are never
  * singular, so seeing one of these from a coder is a bug.
  */
-export class GaloisFieldError extends Error {
+export class GaloisFieldError extends CodecError<GaloisFieldErrorCode> {
   override readonly name = 'GaloisFieldError'
-  readonly code: GaloisFieldErrorCode
-
-  constructor(code: GaloisFieldErrorCode, message: string) {
-    super(`${code}: ${message}`)
-    this.code = code
-  }
 }
 
 /** Stable codes of {@link CryptoError}. */
@@ -82,14 +83,8 @@ export type CryptoErrorCode =
  * A misuse of the encryption, key or checksum API, or a sealed object that does not
  * authenticate. An engine's own exception (OpenSSL's or noble's) is never thrown through.
  */
-export class CryptoError extends Error {
+export class CryptoError extends CodecError<CryptoErrorCode> {
   override readonly name = 'CryptoError'
-  readonly code: CryptoErrorCode
-
-  constructor(code: CryptoErrorCode, message: string) {
-    super(`${code}: ${message}`)
-    this.code = code
-  }
 }
 
 /** Stable codes of {@link CompressionError}. */
@@ -105,14 +100,8 @@ export type CompressionErrorCode =
  * A compressed object that does not decode, or a misuse of the compression API. A codec's own
  * exception is never thrown through.
  */
-export class CompressionError extends Error {
+export class CompressionError extends CodecError<CompressionErrorCode> {
   override readonly name = 'CompressionError'
-  readonly code: CompressionErrorCode
-
-  constructor(code: CompressionErrorCode, message: string) {
-    super(`${code}: ${message}`)
-    this.code = code
-  }
 }
 
 /** Stable codes of {@link PipelineError}. */
@@ -131,14 +120,8 @@ export type PipelineErrorCode =
  * class: a wrong key is a {@link CryptoError} `ERR_DECRYPT_AUTH`, corrupt compressed data a
  * {@link CompressionError} `ERR_DECOMPRESS`.
  */
-export class PipelineError extends Error {
+export class PipelineError extends CodecError<PipelineErrorCode> {
   override readonly name = 'PipelineError'
-  readonly code: PipelineErrorCode
-
-  constructor(code: PipelineErrorCode, message: string) {
-    super(`${code}: ${message}`)
-    this.code = code
-  }
 }
 
 /** Stable codes of {@link StreamError}. */
@@ -155,14 +138,8 @@ export type StreamErrorCode =
  * stream. Failures of a single object keep their own class ({@link PipelineError},
  * {@link CryptoError}, {@link CompressionError}).
  */
-export class StreamError extends Error {
+export class StreamError extends CodecError<StreamErrorCode> {
   override readonly name = 'StreamError'
-  readonly code: StreamErrorCode
-
-  constructor(code: StreamErrorCode, message: string) {
-    super(`${code}: ${message}`)
-    this.code = code
-  }
 }
 
 /** Stable codes of {@link MetadataError}. */
@@ -184,12 +161,6 @@ export type MetadataErrorCode =
  * upstream 0-stor's bincode `MetaData` (`decodeUpstreamMetadata`, `toMetadata`). Decoding never
  * throws anything else, whatever the input bytes.
  */
-export class MetadataError extends Error {
+export class MetadataError extends CodecError<MetadataErrorCode> {
   override readonly name = 'MetadataError'
-  readonly code: MetadataErrorCode
-
-  constructor(code: MetadataErrorCode, message: string) {
-    super(`${code}: ${message}`)
-    this.code = code
-  }
 }

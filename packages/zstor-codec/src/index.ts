@@ -47,6 +47,7 @@ export {
   type ErasureProfile,
 } from './erasure-engines.js'
 export {
+  CodecError,
   CompressionError,
   type CompressionErrorCode,
   CryptoError,
