@@ -69,6 +69,16 @@ for (const compression of ['none', 'snappy', 'zstd'] as Compression[]) {
   await row(`encodeObject, ${compression}`, (d) => encodeObject(d, { k: K, m: M, compression, key }))
   await row(`decodeObject, ${compression}, 4 data shards missing`, () => decodeObject(lost, meta, key))
 }
+{
+  // The optional native erasure profile (not readable by upstream 0-stor), compression off.
+  const options = { k: K, m: M, compression: 'none', key, erasure: 'ronomon' } as const
+  const { shards, meta } = await encodeObject(data, options)
+  const lost = shards.map((s, i) => (i < M ? null : s))
+  if (Buffer.compare(await decodeObject(lost, meta, key), data) !== 0)
+    throw new Error('ronomon did not round-trip')
+  await row('encodeObject, none, `ronomon` erasure profile', (d) => encodeObject(d, options))
+  await row('decodeObject, none, `ronomon`, 4 data shards missing', () => decodeObject(lost, meta, key))
+}
 
 const mbps = (ms: number) => TOTAL / 1e6 / (ms / 1000)
 const baseline = mbps(rows[0]![1])
