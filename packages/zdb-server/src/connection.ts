@@ -65,6 +65,8 @@ export function attachConnection(socket: Socket, server: ServerState): void {
       else entry.handler(ctx, args)
       // Upstream disconnects a client whose namespace was removed, after telling it so.
       if (client.closeAfterReply) closing = true
+      // A valid command, even one that failed, wakes the clients waiting for it (WAIT).
+      server.waits.ran(client, client.ns, entry.name)
     } catch (err) {
       if (err instanceof MissingDataError && mark) {
         // Reads only so far (the data file is checked before anything is written): drop the
@@ -189,4 +191,12 @@ export function attachConnection(socket: Socket, server: ServerState): void {
     settle(before)
   })
   socket.on('error', (err) => server.logger.debug(`connection error: ${err.message}`))
+  socket.on('close', () => server.waits.cancel(client))
+  // WAIT's reply comes out of turn: it joins whatever this connection owes and goes with it.
+  client.notify = (text, error) => {
+    if (closing || socket.destroyed) return
+    if (error) out.error(text)
+    else out.simple(text)
+    if (!held) flush()
+  }
 }

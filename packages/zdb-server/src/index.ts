@@ -18,6 +18,7 @@ import { Namespaces } from './namespaces.js'
 import { type Listener, listen } from './server.js'
 import { createStats } from './stats.js'
 import { VERSION } from './version.js'
+import { Waits } from './waits.js'
 import { WriteBatch } from './write-batch.js'
 
 export {
@@ -124,6 +125,7 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
       ? { mode: 'interval', seconds: synctime }
       : { mode: 'none' }
   const batch = new WriteBatch()
+  const waits = new Waits()
   if (admin !== undefined && (typeof admin !== 'string' || admin === '')) {
     throw new ZdbOptionError('admin must be a non-empty password string')
   }
@@ -189,6 +191,7 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
       adminPassword,
       protect,
       batch,
+      waits,
       hooks,
       missingData,
     }
@@ -211,6 +214,7 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
       close() {
         closed ??= (async () => {
           await bound.close()
+          waits.close()
           try {
             if (hooks) {
               const status = await hooks.run('close')
@@ -228,6 +232,7 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
       },
     }
   } catch (err) {
+    waits.close()
     await listener?.close()
     namespaces?.close()
     for (const lock of locks) lock.release()

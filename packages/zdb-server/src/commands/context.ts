@@ -10,6 +10,7 @@ import type { MissingData } from '../missing-data.js'
 import type { Namespace, ServerMode } from '../namespace.js'
 import type { Namespaces } from '../namespaces.js'
 import type { ServerStats } from '../stats.js'
+import type { Waits } from '../waits.js'
 import type { WriteBatch } from '../write-batch.js'
 
 export interface ServerState {
@@ -29,6 +30,8 @@ export interface ServerState {
   readonly protect: boolean
   /** Group commit: replies of a turn go out once its writes are in the files. */
   readonly batch: WriteBatch
+  /** Clients waiting (WAIT) for a command of another client. */
+  readonly waits: Waits
   /** `--hook` runner; undefined without `--hook`. */
   readonly hooks: Hooks | undefined
   /** The `missing-data` hook's coordination; undefined without `--hook`. */
@@ -54,6 +57,8 @@ export interface ClientState {
    * by a connection that checks it; see the package README.
    */
   closeAfterReply?: boolean
+  /** Sends an out-of-turn reply on this connection (WAIT's `+<cmd>` or `-Timeout`). */
+  notify?: (text: string, error: boolean) => void
 }
 
 export interface CommandContext {

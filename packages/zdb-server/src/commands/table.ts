@@ -19,6 +19,7 @@ import * as admin from './namespace-admin.js'
 import { nsset } from './nsset.js'
 import * as scan from './scan.js'
 import * as system from './system.js'
+import { wait } from './wait.js'
 
 export interface CommandEntry {
   readonly name: string
@@ -31,7 +32,7 @@ const notImplemented: CommandHandler = (ctx: CommandContext) => {
 
 const TABLE: readonly CommandEntry[] = [
   { name: '*', handler: (ctx) => void ctx.out.error('This is not a valid command') },
-  { name: 'WAIT', handler: notImplemented },
+  { name: 'WAIT', handler: wait },
   { name: 'MIRROR', handler: adminOnly(notImplemented) },
   { name: 'MASTER', handler: adminOnly(notImplemented) },
   { name: 'PING', handler: system.ping },
