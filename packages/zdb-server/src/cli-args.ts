@@ -31,8 +31,8 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   hook: { takesValue: true, supported: true },
   sync: { takesValue: false, supported: true },
   synctime: { takesValue: true, supported: true },
-  secure: { takesValue: false, supported: false },
-  rotate: { takesValue: true, supported: false },
+  secure: { takesValue: false, supported: true },
+  rotate: { takesValue: true, supported: true },
   background: { takesValue: false, supported: false },
   logfile: { takesValue: true, supported: false },
   dump: { takesValue: false, supported: false },
@@ -59,6 +59,10 @@ export type CliCommand =
       sync: boolean
       /** `--synctime N`: fsync when the last fsync is older than N seconds. */
       synctime: number | undefined
+      /** `--secure`: fsync files before every jump to the next pair. */
+      secure: boolean
+      /** `--rotate N`: jump to the next files every N seconds. */
+      rotate: number | undefined
       /** `--hook <exe>`: run on the events of spec §3. */
       hook: string | undefined
       verbose: boolean
@@ -81,6 +85,8 @@ A 0-db (zdb) compatible key-value server.
   --sync              acknowledge a write only after it is fsynced; writes that arrive
                       together share one fsync per file (group commit)
   --synctime <sec>    fsync written files when the last fsync is older than <sec>
+  --secure            fsync a namespace's files before every jump to the next pair
+  --rotate <sec>      jump every namespace with data to the next file pair every <sec>
 
  Access:
   --admin <password>  admin password; without it every client is admin
@@ -102,8 +108,7 @@ A 0-db (zdb) compatible key-value server.
   --version           print the version and exit
   --help              print this message and exit
 
-Not supported yet: --socket --dualnet --secure --rotate
---background --logfile --dump
+Not supported yet: --socket --dualnet --background --logfile --dump
 `
 
 /** Parses `argv` (without node and script); throws {@link ZdbOptionError} with a one-line reason. */
@@ -147,6 +152,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   const datasize = values.get('datasize')
   const maxsize = values.get('maxsize')
   const synctime = values.get('synctime')
+  const rotate = values.get('rotate')
   const admin = values.get('admin')
   const hook = values.get('hook')
   if (hook === '') throw new ZdbOptionError('--hook needs the path of an executable')
@@ -167,7 +173,9 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     protect: values.has('protect'),
     maxsize: typeof maxsize === 'string' ? parseMaxsize(maxsize) : undefined,
     sync: values.has('sync'),
-    synctime: typeof synctime === 'string' ? parseSynctime(synctime) : undefined,
+    synctime: typeof synctime === 'string' ? parseSeconds('synctime', synctime) : undefined,
+    secure: values.has('secure'),
+    rotate: typeof rotate === 'string' ? parseSeconds('rotate', rotate) : undefined,
     hook: typeof hook === 'string' ? hook : undefined,
     verbose: values.has('verbose'),
   }
@@ -213,11 +221,11 @@ export function parseMaxsize(text: string): number {
   return size
 }
 
-/** `--synctime`: whole seconds, at least 1. */
-export function parseSynctime(text: string): number {
+/** `--synctime`, `--rotate`: whole seconds, at least 1. */
+export function parseSeconds(flag: string, text: string): number {
   const seconds = /^\d+$/.test(text) ? Number(text) : Number.NaN
   if (!Number.isSafeInteger(seconds) || seconds < 1) {
-    throw new ZdbOptionError(`--synctime must be a whole number of seconds >= 1, got '${text}'`)
+    throw new ZdbOptionError(`--${flag} must be a whole number of seconds >= 1, got '${text}'`)
   }
   return seconds
 }

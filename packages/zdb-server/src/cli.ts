@@ -42,6 +42,8 @@ async function main(argv: readonly string[]): Promise<void> {
     maxsize: command.maxsize,
     sync: command.sync,
     synctime: command.synctime,
+    secure: command.secure,
+    rotate: command.rotate,
     hook: command.hook,
     logger,
   }).catch((err: unknown) => {

@@ -74,6 +74,13 @@ export interface ZdbServerOptions {
   sync?: boolean
   /** `--synctime N`: fsync written files when the last fsync is older than N seconds. */
   synctime?: number
+  /** `--secure`: fsync a namespace's files before every jump to the next pair. */
+  secure?: boolean
+  /**
+   * `--rotate N`: every N seconds, every namespace whose current files hold an entry jumps to
+   * the next pair (so closed files, and what the hooks upload, are at most N seconds old).
+   */
+  rotate?: number
   /**
    * `--hook`: an executable run as `[hook, event, zdbid, ...args]` (no shell) on the events of
    * spec zdb.md §3; zdbid is `tcp://<host>:<bound port>`. Blocking events: `namespaces-init`,
@@ -115,7 +122,10 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
   if (!Number.isInteger(datasize) || datasize < 1 || datasize >= 0xffffffff) {
     throw new ZdbOptionError(`datasize must be an integer 1..4294967294 (bytes), got ${datasize}`)
   }
-  const { admin, protect = false, maxsize, synctime } = options
+  const { admin, protect = false, maxsize, synctime, secure = false, rotate } = options
+  if (rotate !== undefined && (!Number.isInteger(rotate) || rotate < 1)) {
+    throw new ZdbOptionError(`rotate must be a whole number of seconds >= 1, got ${rotate}`)
+  }
   if (synctime !== undefined && (!Number.isInteger(synctime) || synctime < 1)) {
     throw new ZdbOptionError(`synctime must be a whole number of seconds >= 1, got ${synctime}`)
   }
@@ -173,6 +183,7 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
         mode,
         batch,
         sync,
+        secure,
         ...(hooks ? { hooks, missingData } : {}),
       },
       {
@@ -208,12 +219,26 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
     const bound = listener
     const opened = namespaces
     bound.open(state)
+    const rotation =
+      rotate === undefined
+        ? undefined
+        : setInterval(() => {
+            for (const name of opened.names()) {
+              try {
+                opened.get(name)?.jumpIfUsed()
+              } catch (err) {
+                logger.error(`namespace ${name}: timed rotation failed: ${String(err)}`)
+              }
+            }
+          }, rotate * 1000)
+    rotation?.unref()
     let closed: Promise<void> | undefined
     return {
       address: { host, port: bound.port },
       close() {
         closed ??= (async () => {
           await bound.close()
+          clearInterval(rotation)
           waits.close()
           try {
             if (hooks) {

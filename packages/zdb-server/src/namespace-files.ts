@@ -69,6 +69,8 @@ export interface NamespaceFilesOptions {
   onDeferred?: () => void
   /** When to fsync what was written. */
   sync?: SyncPolicy
+  /** `--secure`: fsync files N before jumping to N+1, whatever `sync` says. */
+  secure?: boolean
   /**
    * Called with the path of a non-current data file whose open failed with ENOENT, before the
    * error is thrown; it may throw a {@link MissingDataError} instead (the `missing-data` hook).
@@ -111,6 +113,7 @@ export class NamespaceFiles {
   readonly #onMissingData: (path: string) => void
   readonly #onRotate: (rotation: Rotation) => void
   readonly #sync: SyncPolicy
+  readonly #secure: boolean
   #lastSync = Date.now()
   /** Deferred appends and the file sizes they start at. */
   #pendingData: Buffer[] = []
@@ -149,6 +152,7 @@ export class NamespaceFiles {
     this.#onMissingData = options.onMissingData ?? (() => {})
     this.#onRotate = options.onRotate ?? (() => {})
     this.#sync = options.sync ?? { mode: 'none' }
+    this.#secure = options.secure ?? false
   }
 
   /** True after a failed flush: the in-memory state is ahead of the files until a reload. */
@@ -484,6 +488,11 @@ export class NamespaceFiles {
   /** Jumps to index and data files N+1 (index first, as upstream). */
   #rotate(): void {
     this.flush()
+    if (this.#secure) {
+      // Files N are final from here on: make them durable before anything points past them.
+      fdatasyncSync(this.#dataFd)
+      fdatasyncSync(this.#indexFd)
+    }
     const next = this.#fileId + 1
     let indexFd: number
     let dataFd: number

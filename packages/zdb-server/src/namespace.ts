@@ -63,6 +63,8 @@ export interface NamespaceOptions {
   batch?: WriteBatch
   /** When to fsync (default: never, as upstream without `--sync`). */
   sync?: SyncPolicy
+  /** `--secure`: fsync files N before every jump to N+1. */
+  secure?: boolean
   /** `--hook`: rotations run `jump-index` (blocking) and `jump-data` (spec §3). */
   hooks?: Hooks
   /** `--hook`: reads of a missing old data file defer to the `missing-data` hook. */
@@ -172,6 +174,7 @@ export class Namespace implements BatchMember {
       logger,
       stats: this.#options.stats,
       sync: this.#options.sync,
+      secure: this.#options.secure ?? false,
       deferred: () => this.#options.batch?.open ?? false,
       onDeferred: () => this.#options.batch?.markDirty(this),
       onRotate: (rotation) => this.#rotated(rotation),
@@ -412,6 +415,12 @@ export class Namespace implements BatchMember {
   /** NSJUMP: moves to files N+1, as upstream does even when file N holds no entry yet. */
   jump(): void {
     this.#assertOpen()
+    this.#files.jump()
+  }
+
+  /** `--rotate`: jumps to files N+1 if files N hold at least one entry (no empty pairs). */
+  jumpIfUsed(): void {
+    if (this.#closed || this.#files.dataSize <= DATA_HEADER_SIZE) return
     this.#files.jump()
   }
 

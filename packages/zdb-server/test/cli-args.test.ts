@@ -13,6 +13,7 @@ describe('command-line flags (spec §4)', () => {
       datasize: undefined,
       protect: false,
       sync: false,
+      secure: false,
       verbose: false,
     })
   })
@@ -36,10 +37,10 @@ describe('command-line flags (spec §4)', () => {
   })
 
   it('upstream flags not implemented yet fail instead of being ignored', () => {
-    for (const flag of ['--socket', '--dualnet', '--secure', '--dump']) {
+    for (const flag of ['--socket', '--dualnet', '--dump']) {
       expect(() => parseArgs([flag, 'x'])).toThrow(/not supported yet/)
     }
-    for (const flag of ['--rotate', '--background', '--logfile']) {
+    for (const flag of ['--background', '--logfile']) {
       expect(() => parseArgs([flag, 'x'])).toThrow(/not supported yet/)
     }
   })
@@ -63,6 +64,11 @@ describe('command-line flags (spec §4)', () => {
     expect(() => parseArgs(['--protect'])).toThrow('--protect requires --admin <password>')
     expect(() => parseArgs(['--admin='])).toThrow(/non-empty/)
     expect(() => parseArgs(['--maxsize', '1k'])).toThrow(/--maxsize must be a number of bytes/)
+  })
+
+  it('--secure and --rotate are parsed; --rotate needs whole seconds >= 1', () => {
+    expect(parseArgs(['--secure', '--rotate', '30'])).toMatchObject({ secure: true, rotate: 30 })
+    expect(() => parseArgs(['--rotate', '0'])).toThrow('--rotate must be a whole number of seconds >= 1')
   })
 
   it('--sync and --synctime are parsed; --synctime needs whole seconds >= 1', () => {
