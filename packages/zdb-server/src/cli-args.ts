@@ -33,8 +33,8 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   synctime: { takesValue: true, supported: true },
   secure: { takesValue: false, supported: true },
   rotate: { takesValue: true, supported: true },
-  background: { takesValue: false, supported: false },
-  logfile: { takesValue: true, supported: false },
+  background: { takesValue: false, supported: true },
+  logfile: { takesValue: true, supported: true },
   dump: { takesValue: false, supported: false },
 }
 
@@ -63,6 +63,10 @@ export type CliCommand =
       secure: boolean
       /** `--rotate N`: jump to the next files every N seconds. */
       rotate: number | undefined
+      /** `--background`: detach once ready. */
+      background: boolean
+      /** `--logfile`: where the background server's output goes. */
+      logfile: string | undefined
       /** `--hook <exe>`: run on the events of spec §3. */
       hook: string | undefined
       verbose: boolean
@@ -104,11 +108,13 @@ A 0-db (zdb) compatible key-value server.
   --port   <port>     listen port (default 9900)
 
  Other:
+  --background        detach once the server is ready; prints the server's pid
+  --logfile <file>    with --background: append the server's output to <file>
   --verbose           print debug messages
   --version           print the version and exit
   --help              print this message and exit
 
-Not supported yet: --socket --dualnet --background --logfile --dump
+Not supported yet: --socket --dualnet --dump
 `
 
 /** Parses `argv` (without node and script); throws {@link ZdbOptionError} with a one-line reason. */
@@ -153,6 +159,10 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   const maxsize = values.get('maxsize')
   const synctime = values.get('synctime')
   const rotate = values.get('rotate')
+  const logfile = values.get('logfile')
+  if (logfile !== undefined && !values.has('background')) {
+    throw new ZdbOptionError('--logfile is for --background mode (in the foreground the output is yours)')
+  }
   const admin = values.get('admin')
   const hook = values.get('hook')
   if (hook === '') throw new ZdbOptionError('--hook needs the path of an executable')
@@ -176,6 +186,8 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     synctime: typeof synctime === 'string' ? parseSeconds('synctime', synctime) : undefined,
     secure: values.has('secure'),
     rotate: typeof rotate === 'string' ? parseSeconds('rotate', rotate) : undefined,
+    background: values.has('background'),
+    logfile: typeof logfile === 'string' ? logfile : undefined,
     hook: typeof hook === 'string' ? hook : undefined,
     verbose: values.has('verbose'),
   }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { DAEMON_CHILD, daemonize, reportReady } from './background.js'
 /**
  * `zdb-server`: runs the server until SIGINT or SIGTERM.
  * @module
@@ -28,6 +29,15 @@ async function main(argv: readonly string[]): Promise<void> {
   if (command.kind === 'version') {
     process.stdout.write(`zdb-server ${VERSION}\n`)
     return
+  }
+  if (command.background && !process.env[DAEMON_CHILD]) {
+    try {
+      const pid = await daemonize(argv, command.logfile)
+      process.stdout.write(`zdb-server running in the background, pid ${pid}\n`)
+      return
+    } catch (err) {
+      fail((err as Error).message)
+    }
   }
   const logger = consoleLogger(command.verbose)
   const server = await createZdbServer({
@@ -64,6 +74,7 @@ async function main(argv: readonly string[]): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'))
   process.once('SIGTERM', () => stop('SIGTERM'))
   logger.info(`zdb-server listening on ${shown}:${port} (data ${command.dataDir}, index ${command.indexDir})`)
+  reportReady()
 }
 
 void main(process.argv.slice(2))

@@ -14,6 +14,7 @@ describe('command-line flags (spec §4)', () => {
       protect: false,
       sync: false,
       secure: false,
+      background: false,
       verbose: false,
     })
   })
@@ -40,9 +41,14 @@ describe('command-line flags (spec §4)', () => {
     for (const flag of ['--socket', '--dualnet', '--dump']) {
       expect(() => parseArgs([flag, 'x'])).toThrow(/not supported yet/)
     }
-    for (const flag of ['--background', '--logfile']) {
-      expect(() => parseArgs([flag, 'x'])).toThrow(/not supported yet/)
-    }
+  })
+
+  it('--background and --logfile are parsed; --logfile alone is refused', () => {
+    expect(parseArgs(['--background', '--logfile', '/tmp/z.log'])).toMatchObject({
+      background: true,
+      logfile: '/tmp/z.log',
+    })
+    expect(() => parseArgs(['--logfile', '/tmp/z.log'])).toThrow(/--logfile is for --background mode/)
   })
 
   it('--hook takes the path of an executable', () => {

@@ -159,6 +159,26 @@ describe('zdb-server CLI', () => {
     expect(lines[0]).toMatch(/^zdb-server: namespace "default" is in sequential mode .* --mode user/)
   })
 
+  it('--background exits 0 once the detached server listens; --logfile receives its output', async () => {
+    const log = join(dirs.root, 'server.log')
+    const r = runSync(['--background', '--logfile', log, '--data', dirs.dataDir, '--index', dirs.indexDir])
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    const pid = Number(/running in the background, pid (\d+)/.exec(r.stdout)?.[1])
+    expect(pid).toBeGreaterThan(0)
+    try {
+      const port = Number(/listening on .*:(\d+)/.exec(readFileSync(log, 'utf8'))?.[1])
+      const c = await TestClient.connect('127.0.0.1', port)
+      expect(await c.call('PING')).toBe('PONG')
+      await c.close()
+    } finally {
+      process.kill(pid, 'SIGTERM')
+    }
+    // It closes cleanly on SIGTERM, releasing its lock, so the directories open again.
+    for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((res) => setTimeout(res, 50))
+    expect(isAlive(pid)).toBe(false)
+  })
+
   it('a busy port exits 1 with a clear message', async () => {
     const blocker = createServer()
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
@@ -172,6 +192,15 @@ describe('zdb-server CLI', () => {
     }
   })
 })
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
 
 const redisCli = spawnSync('redis-cli', ['--version']).status === 0
 
