@@ -23,8 +23,8 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   verbose: { takesValue: false, supported: true },
   version: { takesValue: false, supported: true },
   help: { takesValue: false, supported: true },
-  socket: { takesValue: true, supported: false },
-  dualnet: { takesValue: false, supported: false },
+  socket: { takesValue: true, supported: true },
+  dualnet: { takesValue: false, supported: true },
   maxsize: { takesValue: true, supported: true },
   admin: { takesValue: true, supported: true },
   protect: { takesValue: false, supported: true },
@@ -63,6 +63,9 @@ export type CliCommand =
       secure: boolean
       /** `--rotate N`: jump to the next files every N seconds. */
       rotate: number | undefined
+      /** `--socket`: Unix socket path (TCP is then off unless `dualnet`). */
+      socket: string | undefined
+      dualnet: boolean
       /** `--background`: detach once ready. */
       background: boolean
       /** `--logfile`: where the background server's output goes. */
@@ -106,6 +109,8 @@ A 0-db (zdb) compatible key-value server.
  Network options:
   --listen <addr>     listen address (default 127.0.0.1; upstream uses ::)
   --port   <port>     listen port (default 9900)
+  --socket <path>     listen on this Unix socket instead of TCP
+  --dualnet           with --socket: listen on TCP as well
 
  Other:
   --background        detach once the server is ready; prints the server's pid
@@ -114,7 +119,7 @@ A 0-db (zdb) compatible key-value server.
   --version           print the version and exit
   --help              print this message and exit
 
-Not supported yet: --socket --dualnet --dump
+Not supported yet: --dump
 `
 
 /** Parses `argv` (without node and script); throws {@link ZdbOptionError} with a one-line reason. */
@@ -160,6 +165,10 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   const synctime = values.get('synctime')
   const rotate = values.get('rotate')
   const logfile = values.get('logfile')
+  const socket = values.get('socket')
+  if (values.has('dualnet') && typeof socket !== 'string') {
+    throw new ZdbOptionError('--dualnet needs --socket <path> (it adds TCP to the Unix socket)')
+  }
   if (logfile !== undefined && !values.has('background')) {
     throw new ZdbOptionError('--logfile is for --background mode (in the foreground the output is yours)')
   }
@@ -186,6 +195,8 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     synctime: typeof synctime === 'string' ? parseSeconds('synctime', synctime) : undefined,
     secure: values.has('secure'),
     rotate: typeof rotate === 'string' ? parseSeconds('rotate', rotate) : undefined,
+    socket: typeof socket === 'string' ? socket : undefined,
+    dualnet: values.has('dualnet'),
     background: values.has('background'),
     logfile: typeof logfile === 'string' ? logfile : undefined,
     hook: typeof hook === 'string' ? hook : undefined,

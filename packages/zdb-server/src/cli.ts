@@ -55,13 +55,15 @@ async function main(argv: readonly string[]): Promise<void> {
     secure: command.secure,
     rotate: command.rotate,
     hook: command.hook,
+    ...(command.socket === undefined ? {} : { socket: command.socket, dualnet: command.dualnet }),
     logger,
   }).catch((err: unknown) => {
     if (err instanceof ZdbServerError) fail(err.message)
     fail(command.verbose && err instanceof Error ? String(err.stack) : String((err as Error).message ?? err))
   })
-  const { host, port } = server.address
-  const shown = host.includes(':') ? `[${host}]` : host
+  const { host, port, socket } = server.address
+  const tcp = host === '' ? '' : `${host.includes(':') ? `[${host}]` : host}:${port}`
+  const shown = socket === undefined ? tcp : tcp === '' ? `unix:${socket}` : `unix:${socket} and ${tcp}`
   const stop = (signal: string): void => {
     logger.debug(`${signal} received, closing`)
     server.close().then(
@@ -73,7 +75,7 @@ async function main(argv: readonly string[]): Promise<void> {
   // signal sent on seeing it is never met by the default action.
   process.once('SIGINT', () => stop('SIGINT'))
   process.once('SIGTERM', () => stop('SIGTERM'))
-  logger.info(`zdb-server listening on ${shown}:${port} (data ${command.dataDir}, index ${command.indexDir})`)
+  logger.info(`zdb-server listening on ${shown} (data ${command.dataDir}, index ${command.indexDir})`)
   reportReady()
 }
 

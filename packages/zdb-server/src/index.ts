@@ -41,6 +41,13 @@ export const DEFAULT_DATASIZE = 256 * 1024 * 1024
 export interface ZdbServerOptions {
   /** Listen address (default `127.0.0.1`; upstream's default is `::`). */
   host?: string
+  /**
+   * `--socket`: listen on this Unix socket path instead of TCP (a stale socket file left by a
+   * killed server is replaced; one a live server answers on is not).
+   */
+  socket?: string
+  /** `--dualnet`: with `socket`, listen on TCP as well. */
+  dualnet?: boolean
   /** TCP port (default 9900); 0 picks a free port, see {@link ZdbServer.address}. */
   port?: number
   /** Root of the data files (default `./zdb-data`). */
@@ -96,7 +103,14 @@ export interface ZdbServerOptions {
 
 export interface ZdbServer {
   /** The bound address; `port` is the real one when 0 was asked. */
-  readonly address: { readonly host: string; readonly port: number }
+  readonly address: {
+    /** TCP address, `''` when listening on a Unix socket only. */
+    readonly host: string
+    /** Bound TCP port (the real one when 0 was asked), 0 when listening on a Unix socket only. */
+    readonly port: number
+    /** The Unix socket path, if any. */
+    readonly socket: string | undefined
+  }
   /** Stops listening, ends every connection, closes the files and releases the locks. */
   close(): Promise<void>
 }
@@ -163,11 +177,17 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
     locks.push(acquireLock(dataDir, 'data'))
     locks.push(acquireLock(indexDir, 'index'))
     const stats = createStats(now())
-    listener = await listen(host, port, logger)
+    listener = await listen(
+      options.socket === undefined
+        ? { tcp: { host, port } }
+        : { socket: options.socket, ...(options.dualnet ? { tcp: { host, port } } : {}) },
+      logger,
+    )
     const hooks = hookExe === undefined ? undefined : new Hooks({ exe: hookExe, logger, now })
     const missingData = hooks && new MissingData(hooks)
     if (hooks) {
-      hooks.zdbid = `tcp://${host}:${listener.port}`
+      hooks.zdbid =
+        listener.socket === undefined ? `tcp://${host}:${listener.port}` : `unix://${listener.socket}`
       // Upstream ignores this hook's status too.
       const status = await hooks.run('namespaces-init', [indexDir, dataDir])
       if (status !== 0) logger.warn(`hook namespaces-init exited with status ${status}`)
@@ -234,7 +254,7 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
     rotation?.unref()
     let closed: Promise<void> | undefined
     return {
-      address: { host, port: bound.port },
+      address: { host: bound.host, port: bound.port, socket: bound.socket },
       close() {
         closed ??= (async () => {
           await bound.close()

@@ -14,6 +14,7 @@ describe('command-line flags (spec §4)', () => {
       protect: false,
       sync: false,
       secure: false,
+      dualnet: false,
       background: false,
       verbose: false,
     })
@@ -38,9 +39,17 @@ describe('command-line flags (spec §4)', () => {
   })
 
   it('upstream flags not implemented yet fail instead of being ignored', () => {
-    for (const flag of ['--socket', '--dualnet', '--dump']) {
+    for (const flag of ['--dump']) {
       expect(() => parseArgs([flag, 'x'])).toThrow(/not supported yet/)
     }
+  })
+
+  it('--socket and --dualnet are parsed; --dualnet alone is refused', () => {
+    expect(parseArgs(['--socket', '/tmp/z.sock', '--dualnet'])).toMatchObject({
+      socket: '/tmp/z.sock',
+      dualnet: true,
+    })
+    expect(() => parseArgs(['--dualnet'])).toThrow(/--dualnet needs --socket/)
   })
 
   it('--background and --logfile are parsed; --logfile alone is refused', () => {

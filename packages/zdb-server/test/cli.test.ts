@@ -73,9 +73,9 @@ describe('zdb-server CLI', () => {
   })
 
   it('an upstream flag that is not implemented yet exits 1 and says so', () => {
-    const r = runSync(['--socket', '/tmp/zdb.sock'])
+    const r = runSync(['--dump'])
     expect(r.status).toBe(1)
-    expect(r.stderr).toContain('--socket is not supported yet')
+    expect(r.stderr).toContain('--dump is not supported yet')
   })
 
   it('--hook: a ready hook that exits 1 stops the start with one line and status 1', () => {

@@ -36,8 +36,17 @@ export class TestClient {
   }
 
   static connect(host: string, port: number): Promise<TestClient> {
+    return TestClient.connectTo({ host, port })
+  }
+
+  /** A client of a Unix socket server. */
+  static connectPath(path: string): Promise<TestClient> {
+    return TestClient.connectTo({ path })
+  }
+
+  static connectTo(target: { host: string; port: number } | { path: string }): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port }, () => {
+      const socket = connect(target, () => {
         socket.off('error', reject)
         resolve(new TestClient(socket))
       })
