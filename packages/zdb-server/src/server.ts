@@ -40,7 +40,10 @@ export async function listen(endpoints: Endpoints, logger: ZdbLogger): Promise<L
   const accept = (socket: Socket): void => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
-    if (state) return attachConnection(socket, state)
+    if (state) {
+      attachConnection(socket, state)
+      return
+    }
     socket.pause()
     socket.on('error', (err) => logger.debug(`connection error: ${err.message}`))
     held.push(socket)
