@@ -1,38 +1,21 @@
 /** Sequential mode over the wire (spec zdb.md §1 "SET", seq mode; §2 "Startup"; §4 `--mode`). */
 import { encodeSeqKey } from '@qsfs/zdb-protocol'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ZdbModeMismatchError, type ZdbServer } from '../src/index.js'
-import { errorText, TestClient, text } from './helpers/client.js'
-import { startServer, type TempDirs, tempDirs } from './helpers/server.js'
+import { describe, expect, it } from 'vitest'
+import { ZdbModeMismatchError, type ZdbServerOptions } from '../src/index.js'
+import { errorText, type TestClient, text } from './helpers/client.js'
+import { serverFixture } from './helpers/fixture.js'
+import { startServer } from './helpers/server.js'
 
-let dirs: TempDirs
-let servers: ZdbServer[]
-let clients: TestClient[]
+const f = serverFixture()
 
-async function start(options: Parameters<typeof startServer>[1] = {}): Promise<TestClient> {
-  const server = await startServer(dirs, options)
-  servers.push(server)
-  const client = await TestClient.connect(server.address.host, server.address.port)
-  clients.push(client)
-  return client
+async function start(options: Partial<ZdbServerOptions> = {}): Promise<TestClient> {
+  await f.start(options)
+  return f.connect()
 }
 
-async function stopAll(): Promise<void> {
-  for (const c of clients.splice(0)) await c.close()
-  for (const s of servers.splice(0)) await s.close()
-}
+const stopAll = (): Promise<void> => f.stop()
 
 const id = (n: number): Buffer => encodeSeqKey(n)
-
-beforeEach(() => {
-  dirs = tempDirs()
-  servers = []
-  clients = []
-})
-afterEach(async () => {
-  await stopAll()
-  dirs.remove()
-})
 
 describe('SET in a sequential namespace', () => {
   it('an empty key appends and replies the next id as 8 little-endian bytes', async () => {
@@ -119,13 +102,13 @@ describe('modes at startup', () => {
     expect(text(await c.call('GET', id(9)))).toBe('updated after restart')
   })
 
-  it('in mixed mode new namespaces are user mode; with mode seq NSNEW creates seq namespaces', async () => {
-    let c = await start()
+  it('in mixed mode new namespaces are user mode', async () => {
+    const c = await start()
     expect(await c.call('SET', 'k', 'v')).toEqual(Buffer.from('k'))
-    await stopAll()
-    dirs.remove()
-    dirs = tempDirs()
-    c = await start({ mode: 'seq' })
+  })
+
+  it('with mode seq NSNEW creates seq namespaces', async () => {
+    const c = await start({ mode: 'seq' })
     expect(await c.call('NSNEW', 'seqns')).toBe('OK')
     expect(await c.call('SELECT', 'seqns')).toBe('OK')
     expect(await c.call('SET', '', 'v')).toEqual(id(0))
@@ -135,7 +118,7 @@ describe('modes at startup', () => {
   it('a forced mode that differs from a namespace header is refused with ZdbModeMismatchError', async () => {
     await start({ mode: 'seq' })
     await stopAll()
-    const err = await startServer(dirs, { mode: 'user' }).catch((e: unknown) => e)
+    const err = await startServer(f.dirs, { mode: 'user' }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ZdbModeMismatchError)
     expect((err as ZdbModeMismatchError).code).toBe('ERR_ZDB_MODE_MISMATCH')
     expect((err as Error).message).toMatch(/namespace "default" is in sequential mode/)

@@ -1,37 +1,20 @@
 /** Our server specifically: persistence across restarts, crash recovery, rotation, locking. */
 import { readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ZdbAddressInUseError, ZdbLockedError, type ZdbServer } from '../src/index.js'
-import { TestClient, text } from './helpers/client.js'
-import { startServer, type TempDirs, tempDirs } from './helpers/server.js'
+import { describe, expect, it } from 'vitest'
+import { ZdbAddressInUseError, ZdbLockedError, type ZdbServerOptions } from '../src/index.js'
+import { type TestClient, text } from './helpers/client.js'
+import { serverFixture } from './helpers/fixture.js'
+import { startServer, tempDirs } from './helpers/server.js'
 
-let dirs: TempDirs
-let servers: ZdbServer[]
-let clients: TestClient[]
+const f = serverFixture()
 
-async function start(options: Parameters<typeof startServer>[1] = {}): Promise<TestClient> {
-  const server = await startServer(dirs, options)
-  servers.push(server)
-  const client = await TestClient.connect(server.address.host, server.address.port)
-  clients.push(client)
-  return client
+async function start(options: Partial<ZdbServerOptions> = {}): Promise<TestClient> {
+  await f.start(options)
+  return f.connect()
 }
 
-async function stopAll(): Promise<void> {
-  for (const c of clients.splice(0)) await c.close()
-  for (const s of servers.splice(0)) await s.close()
-}
-
-beforeEach(() => {
-  dirs = tempDirs()
-  servers = []
-  clients = []
-})
-afterEach(async () => {
-  await stopAll()
-  dirs.remove()
-})
+const stopAll = (): Promise<void> => f.stop()
 
 describe('persistence', () => {
   it('values, overwrites, deletes and namespaces survive a restart on the same directories', async () => {
@@ -57,7 +40,7 @@ describe('persistence', () => {
     let c = await start()
     for (const k of ['a', 'b', 'c']) await c.call('SET', k, `value-${k}`)
     await stopAll()
-    const i0 = join(dirs.indexDir, 'default', 'i0')
+    const i0 = join(f.dirs.indexDir, 'default', 'i0')
     truncateSync(i0, statSync(i0).size - 4)
     const warnings: string[] = []
     c = await start({ logger: { debug() {}, info() {}, error() {}, warn: (m) => void warnings.push(m) } })
@@ -74,8 +57,8 @@ describe('persistence', () => {
     for (let i = 0; i < 20; i++) await c.call('SET', `k${i}`, value(i))
     const files = (root: string): string[] =>
       readdirSync(join(root, 'default')).filter((f) => /^[id]\d+$/.test(f))
-    const index = files(dirs.indexDir)
-    const data = files(dirs.dataDir)
+    const index = files(f.dirs.indexDir)
+    const data = files(f.dirs.dataDir)
     expect(index.length).toBeGreaterThan(3)
     expect(data.map((f) => f.slice(1)).sort()).toEqual(index.map((f) => f.slice(1)).sort())
     for (let i = 0; i < 20; i++) expect(await c.call('GET', `k${i}`)).toEqual(value(i))
@@ -89,17 +72,17 @@ describe('persistence', () => {
 describe('exclusive use of the directories', () => {
   it('a second server on the same directories is refused with a typed error', async () => {
     await start()
-    const err = await startServer(dirs).catch((e: unknown) => e)
+    const err = await startServer(f.dirs).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ZdbLockedError)
     expect((err as ZdbLockedError).code).toBe('ERR_ZDB_LOCKED')
   })
 
   it('a lockfile held by another live process refuses the start; a dead owner is taken over', async () => {
     const { mkdirSync } = await import('node:fs')
-    mkdirSync(dirs.dataDir, { recursive: true })
-    writeFileSync(join(dirs.dataDir, '.lockfile'), String(process.ppid))
-    await expect(startServer(dirs)).rejects.toBeInstanceOf(ZdbLockedError)
-    writeFileSync(join(dirs.dataDir, '.lockfile'), '2147483646')
+    mkdirSync(f.dirs.dataDir, { recursive: true })
+    writeFileSync(join(f.dirs.dataDir, '.lockfile'), String(process.ppid))
+    await expect(startServer(f.dirs)).rejects.toBeInstanceOf(ZdbLockedError)
+    writeFileSync(join(f.dirs.dataDir, '.lockfile'), '2147483646')
     const c = await start()
     expect(await c.call('PING')).toBe('PONG')
   })
@@ -108,7 +91,7 @@ describe('exclusive use of the directories', () => {
     await start()
     const other = tempDirs()
     try {
-      const err = await startServer(other, { port: servers[0]!.address.port }).catch((e: unknown) => e)
+      const err = await startServer(other, { port: f.server!.address.port }).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(ZdbAddressInUseError)
       const retry = await startServer(other)
       await retry.close()
