@@ -1,18 +1,15 @@
 /** The storage engine on real temp directories, checked byte for byte against spec §2. */
-import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { crc32c } from '../src/crc32c.js'
 import type { ZdbLogger } from '../src/logger.js'
-import { Namespace, type NamespaceOptions } from '../src/namespace.js'
-import { createStats } from '../src/stats.js'
+import type { Namespace } from '../src/namespace.js'
 import { cat, specDataEntry, specDataHeader, specIndexEntry, specIndexHeader } from './helpers/bytes.js'
-import { type TempDirs, tempDirs } from './helpers/server.js'
+import { namespaceFixture } from './helpers/namespace-fixture.js'
 
 const TS = 1_600_000_000
-let dirs: TempDirs
-let warnings: string[]
-let open: Namespace[]
+let warnings: string[] = []
 
 const logger: ZdbLogger = {
   debug() {},
@@ -20,38 +17,17 @@ const logger: ZdbLogger = {
   warn: (m) => void warnings.push(m),
   error: (m) => void warnings.push(m),
 }
-
-function openNs(extra: Partial<NamespaceOptions> = {}): Namespace {
-  const ns = Namespace.open({
-    name: 'default',
-    indexRoot: dirs.indexDir,
-    dataRoot: dirs.dataDir,
-    datasize: 256 * 1024 * 1024,
-    now: () => TS,
-    logger,
-    stats: createStats(TS),
-    ...extra,
-  })
-  open.push(ns)
-  return ns
-}
-
-const file = (kind: 'i' | 'd', id: number): string =>
-  join(kind === 'i' ? dirs.indexDir : dirs.dataDir, 'default', `${kind}${id}`)
-const read = (kind: 'i' | 'd', id: number): Buffer => readFileSync(file(kind, id))
+const fx = namespaceFixture(TS, logger)
+const openNs = fx.open
+const file = fx.file
+const read = fx.read
 const value = (ns: Namespace, key: string): string | null => {
   const e = ns.get(Buffer.from(key))
   return e ? ns.read(e).toString() : null
 }
 
 beforeEach(() => {
-  dirs = tempDirs()
   warnings = []
-  open = []
-})
-afterEach(() => {
-  for (const ns of open) ns.close()
-  dirs.remove()
 })
 
 describe('writes are byte-identical to spec §2', () => {
@@ -59,7 +35,7 @@ describe('writes are byte-identical to spec §2', () => {
     openNs()
     expect(read('i', 0)).toEqual(specIndexHeader(0))
     expect(read('d', 0)).toEqual(specDataHeader(0))
-    expect(existsSync(join(dirs.indexDir, 'default', 'zdb-namespace'))).toBe(true)
+    expect(existsSync(join(fx.dirs.indexDir, 'default', 'zdb-namespace'))).toBe(true)
   })
 
   it('SET appends a data entry, then an index entry pointing at it', () => {

@@ -3,40 +3,20 @@
  * index entries, id `n` at `29 + rel * 42` of its file, and upstream's update layout (a flagged
  * copy appended, the key's own slot rewritten in place; libzdb/index_set.c).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { encodeSeqKey } from '@qsfs/zdb-protocol'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { crc32c } from '../src/crc32c.js'
 import { ZdbFormatError } from '../src/errors.js'
-import { silentLogger } from '../src/logger.js'
-import { Namespace, type NamespaceOptions } from '../src/namespace.js'
-import { createStats } from '../src/stats.js'
 import { cat, specDataEntry, specDataHeader, specIndexEntry, specIndexHeader } from './helpers/bytes.js'
-import { type TempDirs, tempDirs } from './helpers/server.js'
+import { namespaceFixture } from './helpers/namespace-fixture.js'
 
 const TS = 1_600_000_000
-let dirs: TempDirs
-let open: Namespace[]
-
-function openNs(extra: Partial<NamespaceOptions> = {}): Namespace {
-  const ns = Namespace.open({
-    name: 'default',
-    indexRoot: dirs.indexDir,
-    dataRoot: dirs.dataDir,
-    datasize: 256 * 1024 * 1024,
-    now: () => TS,
-    logger: silentLogger,
-    stats: createStats(TS),
-    ...extra,
-  })
-  open.push(ns)
-  return ns
-}
-
-const path = (kind: 'i' | 'd', id: number): string =>
-  join(kind === 'i' ? dirs.indexDir : dirs.dataDir, 'default', `${kind}${id}`)
-const read = (kind: 'i' | 'd', id: number): Buffer => readFileSync(path(kind, id))
+const fx = namespaceFixture(TS)
+const openNs = fx.open
+const path = fx.file
+const read = fx.read
 /** An id's key as the latin1 string the byte helpers take. */
 const idKey = (n: number): string => encodeSeqKey(n).toString('latin1')
 const crc = (s: string): number => crc32c(Buffer.from(s))
@@ -53,15 +33,6 @@ const entry = (e: Partial<Parameters<typeof specIndexEntry>[0]> & { key: string 
     parentOff: 0,
     ...e,
   })
-
-beforeEach(() => {
-  dirs = tempDirs()
-  open = []
-})
-afterEach(() => {
-  for (const ns of open) ns.close()
-  dirs.remove()
-})
 
 describe('sequential-mode writes are byte-identical to spec §2', () => {
   it('a fresh seq namespace has an i0 header with mode byte 1', () => {
@@ -168,8 +139,8 @@ describe('sequential-mode writes are byte-identical to spec §2', () => {
 describe('sequential-mode files written by hand from spec §2', () => {
   /** i0: id 0 live, id 1 deleted; i1: id 2 live. */
   function writeFiles(): void {
-    mkdirSync(join(dirs.indexDir, 'default'), { recursive: true })
-    mkdirSync(join(dirs.dataDir, 'default'), { recursive: true })
+    mkdirSync(join(fx.dirs.indexDir, 'default'), { recursive: true })
+    mkdirSync(join(fx.dirs.dataDir, 'default'), { recursive: true })
     const d0a = specDataEntry({
       key: idKey(0),
       payload: 'A',
