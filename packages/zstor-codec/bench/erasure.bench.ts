@@ -3,7 +3,7 @@
  * random data, 4 MiB shards) next to a plain memory copy of the same bytes, and next to the
  * native `@ronomon/reed-solomon` addon, called raw and through `createRonomonRs` (the
  * `erasure: 'ronomon'` profile, which copies shards in and out of the addon's contiguous
- * buffers). Ronomon uses a Cauchy matrix, so its shards differ from the standard code's. All measured in the same run; best of BENCH_ROUNDS.
+ * buffers). RonomonAddon uses a Cauchy matrix, so its shards differ from the standard code's. All measured in the same run; best of BENCH_ROUNDS.
  *
  *   pnpm --filter @qsfs/zstor-codec bench        # BENCH_ROUNDS=5 by default
  */
@@ -11,22 +11,7 @@ import { randomFillSync } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { cpus } from 'node:os'
 import { createRonomonRs, createStandardRs } from '../src/index.js'
-
-interface Ronomon {
-  create(k: number, m: number): unknown
-  encode(
-    context: unknown,
-    sources: number,
-    targets: number,
-    buffer: Buffer,
-    bufferOffset: number,
-    bufferSize: number,
-    parity: Buffer,
-    parityOffset: number,
-    paritySize: number,
-    callback: (error?: Error) => void,
-  ): void
-}
+import type { RonomonAddon } from '../src/ronomon-rs.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const K = 16
@@ -57,7 +42,7 @@ if (!rebuilt.every((s, i) => Buffer.compare(s, i < K ? shards[i]! : parity[i - K
   throw new Error('reconstruct did not give back the original shards')
 }
 
-const ronomon = createRequire(import.meta.url)('@ronomon/reed-solomon') as Ronomon
+const ronomon = createRequire(import.meta.url)('@ronomon/reed-solomon') as RonomonAddon
 const context = ronomon.create(K, M)
 const ronomonParity = Buffer.alloc(SHARD * M)
 const mask = (from: number, to: number) => {

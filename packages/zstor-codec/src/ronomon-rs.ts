@@ -38,7 +38,8 @@ export const RONOMON_MAX_M = 6
 /** Shard lengths the addon accepts are multiples of this. */
 const ALIGN = 8
 
-interface RonomonAddon {
+/** The addon's API as this package calls it (it ships no types). */
+export interface RonomonAddon {
   MAX_K: number
   MAX_M: number
   create(k: number, m: number): Buffer

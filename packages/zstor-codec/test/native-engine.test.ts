@@ -1,27 +1,17 @@
 import { createRequire } from 'node:module'
 import { describe, expect, it } from 'vitest'
+import type { RonomonAddon } from '../src/ronomon-rs.js'
 
 const require = createRequire(import.meta.url)
 
-interface RonomonRS {
-  MAX_K: number
-  MAX_M: number
-  create(k: number, m: number): unknown
-  encode(
-    context: unknown,
-    sources: number,
-    targets: number,
-    buffer: Buffer,
-    bufferOffset: number,
-    bufferSize: number,
-    parity: Buffer,
-    parityOffset: number,
-    paritySize: number,
-    callback: (error?: Error) => void,
-  ): void
-}
-
-function encode(rs: RonomonRS, ctx: unknown, sources: number, targets: number, data: Buffer, parity: Buffer) {
+function encode(
+  rs: RonomonAddon,
+  ctx: Buffer,
+  sources: number,
+  targets: number,
+  data: Buffer,
+  parity: Buffer,
+) {
   return new Promise<void>((resolve, reject) =>
     rs.encode(ctx, sources, targets, data, 0, data.length, parity, 0, parity.length, (e) =>
       e ? reject(e) : resolve(),
@@ -31,12 +21,12 @@ function encode(rs: RonomonRS, ctx: unknown, sources: number, targets: number, d
 
 describe('the native @ronomon/reed-solomon addon built at install', () => {
   it('loads and reports its limits', () => {
-    const rs = require('@ronomon/reed-solomon') as RonomonRS
+    const rs = require('@ronomon/reed-solomon') as RonomonAddon
     expect([rs.MAX_K, rs.MAX_M]).toEqual([24, 6])
   })
 
   it('rebuilds two lost data shards of a k=4, m=2 stripe', async () => {
-    const rs = require('@ronomon/reed-solomon') as RonomonRS
+    const rs = require('@ronomon/reed-solomon') as RonomonAddon
     const k = 4
     const m = 2
     const shard = 64
