@@ -41,6 +41,7 @@ export {
 } from './compression.js'
 export type { ErasureCoder } from './erasure-coder.js'
 export {
+  coderFor,
   ERASURE_CODE_IDS,
   ERASURE_PROFILES,
   type ErasureCodeId,

@@ -1,0 +1,68 @@
+/**
+ * What every operation of a client shares: the config, one connection per backend, the
+ * metadata store, and counters for metrics.
+ * @module
+ */
+import { BackendPool } from './backend/pool.js'
+import type { ZdbBackendOptions } from './backend/zdb-backend.js'
+import type { BackendConfig, ZstorConfig } from './config/index.js'
+import { MetaStore } from './meta/meta-store.js'
+import type { Random } from './placement.js'
+
+/** Totals since the client started, for `/metrics` and `status`. */
+export interface ClientCounters {
+  bytesStored: number
+  bytesRetrieved: number
+  shardsRepaired: number
+  metaShardsRepaired: number
+  objectsStored: number
+}
+
+export interface ClientContext {
+  config: ZstorConfig
+  readonly pool: BackendPool
+  meta: MetaStore
+  readonly random: Random
+  readonly counters: ClientCounters
+  /** Called with `(bytesDone, bytesTotal | null)` as a store or retrieve advances. */
+  readonly onProgress?: (done: number, total: number | null) => void
+}
+
+/** Every data backend with the index of its group. */
+export function dataBackends(config: ZstorConfig): { backend: BackendConfig; group: number }[] {
+  return config.groups.flatMap((g, group) => g.backends.map((backend) => ({ backend, group })))
+}
+
+export function allDataConfigs(config: ZstorConfig): BackendConfig[] {
+  return config.groups.flatMap((g) => g.backends)
+}
+
+export interface ContextOptions extends ZdbBackendOptions {
+  random?: Random
+  onProgress?: (done: number, total: number | null) => void
+}
+
+export function createContext(config: ZstorConfig, options: ContextOptions = {}): ClientContext {
+  const pool = new BackendPool(options)
+  return {
+    config,
+    pool,
+    meta: new MetaStore({ pool, backends: config.meta.backends, key: config.key }),
+    random: options.random ?? Math.random,
+    counters: {
+      bytesStored: 0,
+      bytesRetrieved: 0,
+      shardsRepaired: 0,
+      metaShardsRepaired: 0,
+      objectsStored: 0,
+    },
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  }
+}
+
+/** Swaps in a reloaded config; connections of backends that left are closed. */
+export async function reloadContext(ctx: ClientContext, config: ZstorConfig): Promise<void> {
+  ctx.config = config
+  ctx.meta = new MetaStore({ pool: ctx.pool, backends: config.meta.backends, key: config.key })
+  await ctx.pool.retain([...allDataConfigs(config), ...config.meta.backends])
+}

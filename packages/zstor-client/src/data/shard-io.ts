@@ -1,0 +1,33 @@
+/**
+ * A shard on a backend (spec zstor.md §2 "Writes"): appended to a sequential-mode namespace in
+ * chunks of at most 2 MiB, one zdb key per chunk; read back by concatenating the chunks.
+ * All chunks of a shard are sent at once on the backend's connection (pipelined), and replies
+ * come back in order, so keys stay in chunk order.
+ * @module
+ */
+import type { ZdbBackend } from '../backend/zdb-backend.js'
+
+/** Appends `shard` in chunks of `chunkSize`; the keys in order. An empty shard is one empty chunk. */
+export async function writeShard(
+  backend: ZdbBackend,
+  shard: Uint8Array,
+  chunkSize: number,
+): Promise<Buffer[]> {
+  const chunks: Uint8Array[] = []
+  for (let at = 0; at < shard.length || chunks.length === 0; at += chunkSize) {
+    chunks.push(shard.subarray(at, Math.min(at + chunkSize, shard.length)))
+  }
+  return Promise.all(chunks.map((chunk) => backend.append(chunk)))
+}
+
+/** The shard stored under `keys`, or `null` when a chunk is gone. */
+export async function readShard(backend: ZdbBackend, keys: readonly Uint8Array[]): Promise<Buffer | null> {
+  const chunks = await Promise.all(keys.map((key) => backend.get(key)))
+  if (chunks.some((c) => c === null)) return null
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks as Buffer[])
+}
+
+/** Deletes the chunks of a shard; chunks already gone are not an error. */
+export async function deleteShard(backend: ZdbBackend, keys: readonly Uint8Array[]): Promise<void> {
+  await Promise.all(keys.map((key) => backend.del(key)))
+}

@@ -1,0 +1,84 @@
+/**
+ * Reads an object stored by upstream 0-stor (bincode `MetaData`, spec zstor.md §3): whole, as
+ * upstream wrote it, with its own checksums, the standard RS code, AES-256-GCM and snappy framing
+ * (spec §2). Upstream's record does not hold the object's sizes, so the codec's `decodeObject`
+ * (which checks them) is not used; every step checks what it can instead.
+ * @module
+ */
+import {
+  blake2b128,
+  createCipher,
+  createStandardRs,
+  decompress,
+  joinAndUnpad,
+  type UpstreamKey,
+  type UpstreamMetadata,
+} from '@qsfs/zstor-codec'
+import { findBackend, locationLabel } from '../backend/locate.js'
+import { allDataConfigs, type ClientContext } from '../context.js'
+import { RetrieveError } from '../errors.js'
+import type { BadShard } from './fetch-shards.js'
+import { readShard } from './shard-io.js'
+
+function keyBytes(key: UpstreamKey): Buffer {
+  const out = Buffer.alloc(key.version === 1 ? 4 : 8)
+  if (key.version === 1) out.writeUInt32LE(key.value)
+  else out.writeBigUInt64LE(key.value)
+  return out
+}
+
+const equal = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0
+
+/** The object an upstream record describes, checked against its BLAKE2b-128. */
+export async function retrieveUpstream(ctx: ClientContext, meta: UpstreamMetadata): Promise<Uint8Array> {
+  const k = meta.dataShards
+  const n = k + meta.disposableShards
+  const configs = allDataConfigs(ctx.config)
+  const stripe: (Uint8Array | null)[] = new Array(n).fill(null)
+  const bad: BadShard[] = []
+  await Promise.all(
+    meta.shards.map(async (info) => {
+      const address = { kind: 'tcp' as const, host: info.ci.address.ip, port: info.ci.address.port }
+      const label = locationLabel(address, info.ci.namespace)
+      try {
+        const shard = await readShard(
+          ctx.pool.get(findBackend(configs, address, info.ci.namespace)),
+          info.keys.map(keyBytes),
+        )
+        if (!shard) bad.push({ index: info.shardIdx, backend: label, reason: 'missing on the backend' })
+        else if (!equal(blake2b128(shard), info.checksum))
+          bad.push({ index: info.shardIdx, backend: label, reason: 'checksum mismatch' })
+        else if (info.shardIdx < n) stripe[info.shardIdx] = shard
+      } catch (error) {
+        bad.push({ index: info.shardIdx, backend: label, reason: (error as Error).message })
+      }
+    }),
+  )
+  const good = stripe.filter((s) => s !== null).length
+  if (good < k) {
+    throw new RetrieveError(
+      'ERR_TOO_FEW_SHARDS',
+      `${good} of ${n} shards are usable and ${k} are needed: ${bad.map((b) => `shard ${b.index} on ${b.backend}: ${b.reason}`).join('; ')}`,
+    )
+  }
+  const sizes = new Set(stripe.filter((s) => s !== null).map((s) => s!.length))
+  if (sizes.size !== 1)
+    throw new RetrieveError('ERR_TOO_FEW_SHARDS', 'the shards of this upstream object have different sizes')
+  let data = stripe.slice(0, k)
+  if (data.some((s) => s === null))
+    data = (await createStandardRs(k, meta.disposableShards).reconstruct(stripe)).slice(0, k)
+  const cipher = createCipher({ key: ctx.config.key })
+  try {
+    const compressed = cipher.decrypt(joinAndUnpad(data as Uint8Array[]))
+    const plain = await decompress(compressed, 'snappy')
+    if (!equal(blake2b128(plain), meta.checksum)) {
+      throw new RetrieveError(
+        'ERR_TOO_FEW_SHARDS',
+        'the decoded upstream object does not match its recorded checksum',
+      )
+    }
+    return plain
+  } finally {
+    cipher.destroy()
+  }
+}

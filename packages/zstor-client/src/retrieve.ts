@@ -1,0 +1,112 @@
+/**
+ * `retrieve` (spec zstor.md §4): the objects of a stored file fetched (parallel, first `k` good
+ * shards, hedged), verified and decoded in order, streamed to the output with bounded memory.
+ * Written to a temporary file beside the target and renamed into place when whole, so a failed
+ * retrieve never leaves a truncated file where the real one belongs.
+ * @module
+ */
+import { createWriteStream } from 'node:fs'
+import { mkdir, rename, rm } from 'node:fs/promises'
+import { dirname, isAbsolute, join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { decodeStream, type Metadata } from '@qsfs/zstor-codec'
+import type { ClientContext } from './context.js'
+import { type BadShard, fetchShards } from './data/fetch-shards.js'
+import { retrieveUpstream } from './data/upstream-object.js'
+import { RetrieveError } from './errors.js'
+import { metaKey } from './meta/meta-key.js'
+import { loadRecord } from './store.js'
+
+/** Called for each bad shard a retrieve met, so the caller can schedule a repair. */
+export type BadShardListener = (object: number, bad: BadShard) => void
+
+async function* fetchObjects(ctx: ClientContext, objects: readonly Metadata[], onBad?: BadShardListener) {
+  for (let index = 0; index < objects.length; index++) {
+    const meta = objects[index]!
+    const { shards, bad } = await fetchShards(ctx, meta)
+    for (const b of bad) onBad?.(index, b)
+    const good = shards.filter((s) => s !== null).length
+    if (good < meta.k) {
+      throw new RetrieveError(
+        'ERR_TOO_FEW_SHARDS',
+        `object ${index}: ${good} of ${meta.k + meta.m} shards are usable and ${meta.k} are needed (${bad.map((b) => `shard ${b.index} on ${b.backend}: ${b.reason}`).join('; ')}); bring backends back, then retrieve again`,
+      )
+    }
+    yield { index, last: index === objects.length - 1, shards, meta }
+  }
+}
+
+/** The bytes stored under `path`, as a stream of chunks. Throws `ERR_NOT_FOUND` when nothing is stored there. */
+export async function retrieveStream(
+  ctx: ClientContext,
+  path: string,
+  options: { onBad?: BadShardListener } = {},
+): Promise<{ size: number | null; chunks: AsyncIterable<Uint8Array> }> {
+  const key = metaKey(ctx.config.meta.prefix, path, ctx.config.root)
+  const found = await loadRecord(ctx, key)
+  if (!found)
+    throw new RetrieveError(
+      'ERR_NOT_FOUND',
+      `no metadata for ${path}: it was never stored, or stored under another path`,
+    )
+  const { record } = found
+  if (record.kind === 'upstream') {
+    const data = await retrieveUpstream(ctx, record.meta)
+    return {
+      size: data.length,
+      chunks: (async function* () {
+        yield data
+      })(),
+    }
+  }
+  const chunks = decodeStream(fetchObjects(ctx, record.objects, options.onBad), {
+    key: ctx.config.key,
+    concurrency: 2,
+  })
+  const counted = (async function* () {
+    let done = 0
+    for await (const chunk of chunks) {
+      done += chunk.length
+      ctx.counters.bytesRetrieved += chunk.length
+      ctx.onProgress?.(done, record.size)
+      yield chunk
+    }
+  })()
+  return { size: record.size, chunks: counted }
+}
+
+/** Where upstream writes a retrieved file: `root.join(path)` (spec §4), i.e. an absolute path as is. */
+export function outputPath(ctx: ClientContext, path: string): string {
+  return isAbsolute(path) ? path : join(ctx.config.root ?? process.cwd(), path)
+}
+
+/** Retrieves `path` into `output` (default {@link outputPath}), creating parent directories. */
+export async function retrieveFile(
+  ctx: ClientContext,
+  path: string,
+  options: { output?: string; onBad?: BadShardListener } = {},
+): Promise<{ output: string; size: number }> {
+  const output = options.output ?? outputPath(ctx, path)
+  const { chunks } = await retrieveStream(ctx, path, options.onBad ? { onBad: options.onBad } : {})
+  await mkdir(dirname(output), { recursive: true }).catch((error: Error) => {
+    throw new RetrieveError('ERR_RETRIEVE_OUTPUT', `cannot create ${dirname(output)}: ${error.message}`)
+  })
+  const temp = `${output}.zstor-${process.pid}-${Date.now()}.part`
+  let size = 0
+  try {
+    await pipeline(
+      (async function* () {
+        for await (const chunk of chunks) {
+          size += chunk.length
+          yield chunk
+        }
+      })(),
+      createWriteStream(temp),
+    )
+    await rename(temp, output)
+  } catch (error) {
+    await rm(temp, { force: true })
+    throw error
+  }
+  return { output, size }
+}

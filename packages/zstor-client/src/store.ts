@@ -1,0 +1,221 @@
+/**
+ * `store` (spec zstor.md §4): a file cut into objects (bounded memory), each object encoded by
+ * the codec and its shards written by placement, then the file record written to the metadata
+ * store. On any failure, every shard this store wrote is deleted (upstream orphans them), and an
+ * overwritten record is put back.
+ * @module
+ */
+import { createReadStream } from 'node:fs'
+import { realpath, stat } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import {
+  createBlake2b128,
+  DEFAULT_CHUNK_SIZE,
+  DEFAULT_OBJECT_SIZE,
+  encodeStream,
+  loadWasmChecksum,
+  type Metadata,
+  type StreamSource,
+} from '@qsfs/zstor-codec'
+import { findBackend } from './backend/locate.js'
+import type { ClientContext } from './context.js'
+import { allDataConfigs } from './context.js'
+import { deleteShard } from './data/shard-io.js'
+import { type WrittenShard, writeObject } from './data/write-object.js'
+import { StoreError, ZstorError } from './errors.js'
+import { decodeRecord, encodeFileRecord, type FileRecord, type StoredRecord } from './meta/file-record.js'
+import { metaKey, relativeToRoot } from './meta/meta-key.js'
+
+export interface StoreResult {
+  /** The metadata key. */
+  readonly key: string
+  /** The path as stored (cleaned, relative to root). */
+  readonly path: string
+  readonly size: number
+  readonly checksum: Uint8Array
+  /** True when the stored copy already had this content, so nothing was written. */
+  readonly skipped: boolean
+  /** Meta backends that missed the record's shard (repaired later). */
+  readonly metaMissing: readonly string[]
+}
+
+export interface StoreStreamOptions {
+  /** The path the object is stored under (its metadata key is derived from it). */
+  readonly path: string
+  /** The stream's length if known, for progress. */
+  readonly size?: number
+}
+
+/** The record stored under `key`, or `null`. */
+export async function loadRecord(
+  ctx: ClientContext,
+  key: string,
+): Promise<{ record: StoredRecord; bytes: Uint8Array } | null> {
+  const bytes = await ctx.meta.get(key)
+  return bytes ? { record: decodeRecord(bytes), bytes } : null
+}
+
+/** Best-effort deletion of the shards of objects; what cannot be reached is left. */
+export async function deleteObjects(ctx: ClientContext, objects: readonly Metadata[]): Promise<void> {
+  const configs = allDataConfigs(ctx.config)
+  await Promise.all(
+    objects.flatMap((o) =>
+      o.locations.map((l) =>
+        deleteShard(ctx.pool.get(findBackend(configs, l.address, l.namespace)), l.keys).catch(
+          () => undefined,
+        ),
+      ),
+    ),
+  )
+}
+
+async function deleteWritten(ctx: ClientContext, written: readonly WrittenShard[]): Promise<void> {
+  await Promise.all(written.map((w) => deleteShard(ctx.pool.get(w.backend), w.keys).catch(() => undefined)))
+}
+
+async function* tap(
+  source: AsyncIterable<Uint8Array>,
+  hash: ReturnType<typeof createBlake2b128>,
+  count: { bytes: number },
+) {
+  for await (const chunk of source) {
+    hash.update(chunk)
+    count.bytes += chunk.length
+    yield chunk
+  }
+}
+
+function asAsync(source: StreamSource): AsyncIterable<Uint8Array> {
+  if (source instanceof Uint8Array) {
+    return (async function* () {
+      yield source
+    })()
+  }
+  if (Symbol.asyncIterator in source) return source as AsyncIterable<Uint8Array>
+  const iterable = source as Iterable<Uint8Array>
+  return (async function* () {
+    yield* iterable
+  })()
+}
+
+/** Stores the bytes of `source` under `options.path`, replacing what was stored there. */
+export async function storeStream(
+  ctx: ClientContext,
+  source: StreamSource,
+  options: StoreStreamOptions,
+): Promise<StoreResult> {
+  const { config } = ctx
+  const path = relativeToRoot(options.path, config.root)
+  const key = metaKey(config.meta.prefix, options.path, config.root)
+  const previous = await loadRecord(ctx, key).catch((error) => {
+    // An unreadable old record must not block a new store; it is replaced.
+    if (error instanceof ZstorError && error.code === 'ERR_META_CORRUPT') return null
+    throw error
+  })
+  await loadWasmChecksum().catch(() => undefined)
+  const hash = createBlake2b128()
+  const count = { bytes: 0 }
+  const objectSize = config.objectSize ?? DEFAULT_OBJECT_SIZE
+  const written: WrittenShard[] = []
+  const objects: Metadata[] = []
+  try {
+    const encoded = encodeStream(tap(asAsync(source), hash, count), {
+      k: config.minimalShards,
+      m: config.expectedShards - config.minimalShards,
+      compression: config.compression,
+      key: config.key,
+      objectSize,
+      concurrency: 2,
+    })
+    for await (const object of encoded) {
+      const locations = await writeObject(ctx, object.shards, written)
+      objects.push({ ...object.meta, chunkSize: DEFAULT_CHUNK_SIZE, locations })
+      ctx.counters.bytesStored += object.meta.size
+      ctx.counters.objectsStored++
+      ctx.onProgress?.(object.offset + object.meta.size, options.size ?? null)
+    }
+  } catch (error) {
+    await deleteWritten(ctx, written)
+    if (error instanceof ZstorError) throw error
+    throw new StoreError(
+      'ERR_STORE_FAILED',
+      `storing ${options.path} failed: ${(error as Error).message}; nothing was kept`,
+      { cause: error },
+    )
+  }
+  const record: FileRecord = {
+    kind: 'qsfs',
+    path,
+    size: count.bytes,
+    checksum: hash.digest(),
+    objectSize,
+    storedAt: Date.now(),
+    objects,
+  }
+  let metaMissing: string[]
+  try {
+    const result = await ctx.meta.put(key, encodeFileRecord(record))
+    metaMissing = [...result.missing.keys()]
+  } catch (error) {
+    await deleteWritten(ctx, written)
+    // The failed write may have replaced the old record on some backends: put it back whole.
+    if (previous) await ctx.meta.put(key, previous.bytes).catch(() => undefined)
+    throw new StoreError(
+      'ERR_STORE_FAILED',
+      `the metadata of ${options.path} could not be saved (${(error as Error).message}); its shards were deleted`,
+      { cause: error },
+    )
+  }
+  if (previous?.record.kind === 'qsfs') await deleteObjects(ctx, previous.record.objects)
+  return { key, path, size: record.size, checksum: record.checksum, skipped: false, metaMissing }
+}
+
+/**
+ * The path a file is stored under (spec zstor.md §3 "Store key path"): `keyPath/filename` when a
+ * key path is given, else the file's own path, made absolute with symlinks of existing
+ * directories resolved. Upstream creates and removes a temporary file to canonicalize a path
+ * that does not exist; resolving the directory alone gives the same result without writing.
+ */
+export async function storeKeyPath(file: string, keyPath?: string): Promise<string> {
+  const dir = resolve(keyPath ?? dirname(file))
+  const real = await realpath(dir).catch(() => dir)
+  return join(real, basename(file))
+}
+
+/** Stores the file at `file` (spec zstor.md §4 `store`); skipped when the stored copy is identical. */
+export async function storeFile(
+  ctx: ClientContext,
+  file: string,
+  options: { keyPath?: string } = {},
+): Promise<StoreResult> {
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    throw new StoreError('ERR_STORE_PATH', `cannot read ${file}: ${error.code ?? error.message}`)
+  })
+  if (!info.isFile()) throw new StoreError('ERR_STORE_PATH', `${file} is not a regular file`)
+  const keyFile = await storeKeyPath(file, options.keyPath)
+  try {
+    relativeToRoot(keyFile, ctx.config.root)
+  } catch (error) {
+    throw new StoreError('ERR_STORE_PATH', (error as Error).message)
+  }
+  const key = metaKey(ctx.config.meta.prefix, keyFile, ctx.config.root)
+  const existing = await loadRecord(ctx, key).catch(() => null)
+  if (existing?.record.kind === 'qsfs' && existing.record.size === info.size) {
+    const checksum = await hashFile(file)
+    if (Buffer.compare(checksum, existing.record.checksum) === 0) {
+      return { key, path: existing.record.path, size: info.size, checksum, skipped: true, metaMissing: [] }
+    }
+  }
+  return storeStream(ctx, createReadStream(file, { highWaterMark: 1 << 20 }), {
+    path: keyFile,
+    size: info.size,
+  })
+}
+
+/** BLAKE2b-128 of a file's bytes, read as a stream. */
+export async function hashFile(file: string): Promise<Uint8Array> {
+  await loadWasmChecksum().catch(() => undefined)
+  const hash = createBlake2b128()
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer)
+  return hash.digest()
+}
