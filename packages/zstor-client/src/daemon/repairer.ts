@@ -1,0 +1,149 @@
+/**
+ * The daemon's repairer: sweeps every stored object on a schedule (`repair_interval`, upstream's
+ * 600 s) and at once when a backend has been unreachable for `grace` ms or was removed from
+ * the config. An object needs repair when a shard is on a backend that is unreachable or no
+ * longer configured, or when its metadata misses a shard; such objects are rebuilt
+ * (rebuild.ts). Upstream only checks reachability after 15 minutes of failure, scans the first
+ * SCAN batch of one meta backend, and rebuilds nothing for removed backends (spec zstor.md §4).
+ * @module
+ */
+import { configuredBackend } from '../backend/locate.js'
+import type { ZstorClient } from '../client.js'
+import { allDataConfigs } from '../context.js'
+import { decodeRecord } from '../meta/file-record.js'
+
+export interface SweepResult {
+  readonly objects: number
+  readonly repaired: number
+  readonly shardsRebuilt: number
+  readonly metaShardsRebuilt: number
+  readonly failed: number
+  readonly reason: string
+}
+
+export interface RepairerOptions {
+  readonly client: ZstorClient
+  /** Seconds between sweeps. */
+  readonly interval: number
+  /** Milliseconds a backend must stay unreachable before it triggers a sweep. */
+  readonly grace?: number
+  /** Milliseconds between health probes. */
+  readonly probeInterval?: number
+  readonly log?: (line: string) => void
+  readonly onSweep?: (result: SweepResult) => void
+}
+
+export class Repairer {
+  readonly #options: RepairerOptions
+  #sweepTimer: NodeJS.Timeout | null = null
+  #probeTimer: NodeJS.Timeout | null = null
+  #running: Promise<SweepResult> | null = null
+  #again: string | null = null
+  readonly #downSince = new Map<string, number>()
+  readonly #triggered = new Set<string>()
+  #stopped = false
+  lastSweep: SweepResult | null = null
+
+  constructor(options: RepairerOptions) {
+    this.#options = options
+  }
+
+  start(): void {
+    const every = this.#options.interval * 1000
+    this.#sweepTimer = setInterval(() => void this.sweep('schedule'), every)
+    this.#probeTimer = setInterval(() => void this.#probe(), this.#options.probeInterval ?? 3_000)
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    if (this.#sweepTimer) clearInterval(this.#sweepTimer)
+    if (this.#probeTimer) clearInterval(this.#probeTimer)
+    await this.#running?.catch(() => undefined)
+  }
+
+  async #probe(): Promise<void> {
+    const reports = await this.#options.client.status().catch(() => [])
+    const now = Date.now()
+    for (const r of reports) {
+      if (r.state !== 'unreachable') {
+        this.#downSince.delete(r.label)
+        this.#triggered.delete(r.label)
+        continue
+      }
+      const since = this.#downSince.get(r.label) ?? now
+      this.#downSince.set(r.label, since)
+      if (!this.#triggered.has(r.label) && now - since >= (this.#options.grace ?? 30_000)) {
+        this.#triggered.add(r.label)
+        this.#options.log?.(
+          `backend ${r.label} unreachable since ${new Date(since).toISOString()}: repairing`,
+        )
+        void this.sweep(`${r.label} unreachable`)
+      }
+    }
+  }
+
+  /** Runs a sweep now; if one is running, one more runs after it. */
+  sweep(reason: string): Promise<SweepResult> {
+    if (this.#running) {
+      this.#again = reason
+      return this.#running
+    }
+    this.#running = this.#sweep(reason).finally(() => {
+      this.#running = null
+      const again = this.#again
+      this.#again = null
+      if (again && !this.#stopped) void this.sweep(again)
+    })
+    return this.#running
+  }
+
+  async #sweep(reason: string): Promise<SweepResult> {
+    const { client } = this.#options
+    const ctx = client.context
+    await ctx.pool.probe(allDataConfigs(ctx.config), 'data', 0).catch(() => [])
+    const keys = await client.keys()
+    let repaired = 0
+    let failed = 0
+    let shardsRebuilt = 0
+    let metaShardsRebuilt = 0
+    for (const key of keys) {
+      if (this.#stopped) break
+      try {
+        metaShardsRebuilt += await ctx.meta.repair(key)
+        if (!(await this.#needsRepair(key))) continue
+        const result = await client.rebuildKey(key)
+        shardsRebuilt += result.shardsRebuilt
+        metaShardsRebuilt += result.metaShardsRebuilt
+        if (result.shardsRebuilt > 0) repaired++
+      } catch (error) {
+        failed++
+        this.#options.log?.(`repair of ${key} failed: ${(error as Error).message}`)
+      }
+    }
+    const result = { objects: keys.length, repaired, shardsRebuilt, metaShardsRebuilt, failed, reason }
+    this.lastSweep = result
+    if (repaired || failed || metaShardsRebuilt) {
+      this.#options.log?.(
+        `repair sweep (${reason}): ${keys.length} objects, ${repaired} repaired, ${shardsRebuilt} shards and ${metaShardsRebuilt} metadata shards rewritten, ${failed} failed`,
+      )
+    }
+    this.#options.onSweep?.(result)
+    return result
+  }
+
+  /** Whether a shard of `key` is on a backend that is unreachable or not configured. */
+  async #needsRepair(key: string): Promise<boolean> {
+    const ctx = this.#options.client.context
+    const bytes = await ctx.meta.get(key)
+    if (!bytes) return false
+    const record = decodeRecord(bytes)
+    if (record.kind !== 'qsfs') return false
+    const configs = allDataConfigs(ctx.config)
+    return record.objects.some((o) =>
+      o.locations.some((l) => {
+        const config = configuredBackend(configs, l.address, l.namespace)
+        return !config || ctx.pool.lastStatus(config.label)?.state === 'unreachable'
+      }),
+    )
+  }
+}
