@@ -4,10 +4,8 @@
  * backends in every other group still leaves `k` shards.
  *
  * Upstream enumerates every subset of groups and every way of filling them (exponential), and
- * its acceptance test underflows. Here: for each number of groups `g`, the `g` groups with the
- * most usable backends are filled evenly (water-filling, which is what maximises the worst case
- * for a fixed set of groups, since the adversary removes the fullest ones), and the best `g` wins.
- * That is `O(groups² × shards)`.
+ * its acceptance test underflows. Here a level search finds a distribution directly (see
+ * `distribute`) in `O(levels × shards × groups)`; a property test checks it against brute force.
  * @module
  */
 import { PlacementError } from './errors.js'
@@ -39,9 +37,10 @@ export function worstCaseSurvivors(perGroup: readonly number[], rules: Placement
 }
 
 /** Spreads `n` shards over groups of the given capacities as evenly as the caps allow. */
-function waterFill(capacities: readonly number[], n: number): number[] | null {
-  const used = capacities.map(() => 0)
-  for (let placed = 0; placed < n; placed++) {
+function waterFill(capacities: readonly number[], n: number, floor = 0): number[] | null {
+  const used = capacities.map((c) => Math.min(c, floor))
+  let placed = used.reduce((a, b) => a + b, 0)
+  for (; placed < n; placed++) {
     let best = -1
     for (let i = 0; i < capacities.length; i++) {
       if (used[i]! < capacities[i]! && (best < 0 || used[i]! < used[best]!)) best = i
@@ -49,7 +48,53 @@ function waterFill(capacities: readonly number[], n: number): number[] | null {
     if (best < 0) return null
     used[best]!++
   }
+  return placed === n ? used : null
+}
+
+/** Fills groups to their caps, largest first: every group used pays `redundantNodes`, so use few. */
+function concentrate(caps: readonly number[], n: number): number[] {
+  const used = caps.map(() => 0)
+  let left = n
+  for (let i = 0; i < caps.length && left > 0; i++) {
+    used[i] = Math.min(caps[i]!, left)
+    left -= used[i]!
+  }
   return used
+}
+
+/**
+ * Shards per group (groups sorted by capacity, largest first) that survive the worst loss
+ * the rules allow with the most spread, or `null`. The worst case removes the
+ * `redundantGroups` fullest groups, so for each level `h` the largest groups take `≥ h` shards
+ * each (they are the ones lost) and every other group at most `h`; those others are filled
+ * largest first when each loses `redundantNodes` (fewer groups pay that loss), evenly when
+ * none is lost. The smallest `h` that reaches `k` survivors spreads the shards most.
+ */
+function distribute(capacities: readonly number[], rules: PlacementRules): number[] | null {
+  const { n, k, redundantGroups: R, redundantNodes: N } = rules
+  if (capacities.length <= R) return null
+  const lost = capacities.slice(0, R)
+  const kept = capacities.slice(R)
+  const maxLevel = Math.max(...capacities)
+  for (let h = 1; h <= maxLevel; h++) {
+    if (lost.some((c) => c < h)) break
+    const caps = kept.map((c) => Math.min(c, h))
+    const keptRoom = caps.reduce((a, b) => a + b, 0)
+    const lostRoom = lost.reduce((a, b) => a + b, 0)
+    let best: { perGroup: number[]; survivors: number } | null = null
+    for (let inKept = Math.min(n, keptRoom); inKept >= 0; inKept--) {
+      const inLost = n - inKept
+      if (inLost < R * h || inLost > lostRoom) continue
+      const keptFill = N === 0 ? waterFill(caps, inKept) : concentrate(caps, inKept)
+      const lostFill = waterFill(lost, inLost, h)
+      if (!keptFill || !lostFill) continue
+      const perGroup = [...lostFill, ...keptFill]
+      const survivors = worstCaseSurvivors(perGroup, rules)
+      if (survivors >= k && (!best || survivors > best.survivors)) best = { perGroup, survivors }
+    }
+    if (best) return best.perGroup
+  }
+  return null
 }
 
 /** A source of randomness in [0, 1): `Math.random` in use, a seeded one in tests. */
@@ -65,8 +110,8 @@ function shuffle<T>(items: T[], random: Random): T[] {
 
 /**
  * Picks `rules.n` distinct backends from `candidates` (already filtered to the usable ones,
- * best first within a group) satisfying the rules, or returns `null` when none exists. Backends
- * are drawn at random within a group so that load spreads; `preferred` ones are taken first.
+ * in any order) satisfying the rules, or returns `null` when none exists. Backends are drawn at
+ * random within a group so that load spreads.
  */
 export function place<B>(
   candidates: readonly Candidate<B>[],
@@ -82,19 +127,12 @@ export function place<B>(
   const ordered = shuffle([...groups.values()], random)
     .map((backends) => shuffle([...backends], random))
     .sort((a, b) => b.length - a.length)
-  let best: { perGroup: number[]; survivors: number } | null = null
-  const minGroups = rules.redundantGroups + 1
-  for (let g = minGroups; g <= ordered.length; g++) {
-    const perGroup = waterFill(
-      ordered.slice(0, g).map((b) => b.length),
-      rules.n,
-    )
-    if (!perGroup) continue
-    const survivors = worstCaseSurvivors(perGroup, rules)
-    if (survivors >= rules.k && (!best || survivors > best.survivors)) best = { perGroup, survivors }
-  }
-  if (!best) return null
-  return best.perGroup.flatMap((count, i) => ordered[i]!.slice(0, count))
+  const perGroup = distribute(
+    ordered.map((b) => b.length),
+    rules,
+  )
+  if (!perGroup) return null
+  return perGroup.flatMap((count, i) => ordered[i]!.slice(0, count))
 }
 
 /**
