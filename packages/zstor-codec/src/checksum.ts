@@ -12,8 +12,10 @@
  * `createHash('blake2b512', { outputLength: 16 })` ("not XOF or invalid length").
  * @module
  */
+
 import { blake2b } from '@noble/hashes/blake2.js'
 import { createBLAKE2b, type IHasher } from 'hash-wasm'
+import { loadWasmCrc32c } from './crc32c.js'
 import { checkBytes, typeOf } from './crypto-args.js'
 import { CryptoError } from './errors.js'
 
@@ -48,6 +50,8 @@ let wasmLoading: Promise<void> | undefined
  * `ERR_CHECKSUM_ENGINE` where WebAssembly is unavailable; `noble` keeps working then.
  */
 export function loadWasmChecksum(): Promise<void> {
+  // The snappy framing's CRC-32C rides along: whoever wants fast checksums wants both.
+  void loadWasmCrc32c()
   wasmLoading ??= createBLAKE2b(CHECKSUM_LENGTH * 8).then(
     (hasher) => {
       wasmInitialState = hasher.init().save()

@@ -9,6 +9,12 @@
  * Encoding follows `snap` 1.1: nothing at all for empty input, 64 KiB chunks, and a chunk is
  * stored uncompressed when its snappy block saves less than an eighth. The snappy block
  * compressor differs from `snap`'s, so compressed bytes differ; every decoder reads both.
+ *
+ * Unlike `snap`, a run of incompressible chunks (already compressed or encrypted data, the
+ * common case for ledger segments) is not compressed over and over: after `n` incompressible
+ * chunks in a row, the next `min(2^(n-1), 8)` are stored without trying, then one is tried
+ * again. Compressing random data costs most of the pipeline's time otherwise; the output is
+ * the same format, only with more uncompressed chunks.
  * @module
  */
 import { maskedCrc32c } from './crc32c.js'
@@ -19,6 +25,8 @@ import { compressBlock, decompressBlock } from './snappy-block.js'
 export const SNAPPY_MAX_CHUNK = 65536
 
 const STREAM_IDENTIFIER = Uint8Array.of(0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59)
+/** Most chunks stored without a compression attempt after a run of incompressible ones. */
+const MAX_SKIP = 8
 const CHUNK_COMPRESSED = 0x00
 const CHUNK_UNCOMPRESSED = 0x01
 const CHUNK_STREAM = 0xff
@@ -33,11 +41,23 @@ export function snappyFrameCompress(data: Uint8Array): Uint8Array {
   const out = new Uint8Array(STREAM_IDENTIFIER.length + chunks * 8 + data.length)
   out.set(STREAM_IDENTIFIER, 0)
   let at = STREAM_IDENTIFIER.length
+  let misses = 0
+  let skip = 0
   for (let from = 0; from < data.length; from += SNAPPY_MAX_CHUNK) {
     const src = data.subarray(from, Math.min(data.length, from + SNAPPY_MAX_CHUNK))
     const crc = maskedCrc32c(src)
-    const block = compressBlock(src)
-    const compressed = block.length < src.length - Math.floor(src.length / 8)
+    let compressed = false
+    let block = src
+    if (skip > 0) skip--
+    else {
+      block = compressBlock(src)
+      compressed = block.length < src.length - Math.floor(src.length / 8)
+      if (compressed) misses = 0
+      else {
+        misses++
+        skip = Math.min(2 ** (misses - 1), MAX_SKIP)
+      }
+    }
     const body = compressed ? block : src
     const length = 4 + body.length
     out[at] = compressed ? CHUNK_COMPRESSED : CHUNK_UNCOMPRESSED

@@ -135,7 +135,10 @@ export function decodeStream(
     const key = new Uint8Array(callerKey) // a copy: Buffer#slice would share the caller's bytes
     try {
       const chunks = mapOrdered(inOrder(input), concurrency, ({ shards, meta }) =>
-        decodeObject(shards, meta, key, engine ? { engine } : {}),
+        decodeObject(shards, meta, key, {
+          ...(engine ? { engine } : {}),
+          ...(options.shardsVerified ? { shardsVerified: true } : {}),
+        }),
       )
       for await (const chunk of chunks) if (chunk.length > 0) yield chunk
     } finally {

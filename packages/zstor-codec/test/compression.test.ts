@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { crc32c, maskedCrc32c } from '../src/crc32c.js'
+import { crc32c, loadWasmCrc32c, maskedCrc32c } from '../src/crc32c.js'
 import { COMPRESSIONS, CompressionError, compress, decompress } from '../src/index.js'
 import { compressBlock, decompressBlock } from '../src/snappy-block.js'
 import { snappyFrameCompress, snappyFrameDecompress } from '../src/snappy-frame.js'
@@ -73,6 +73,19 @@ describe('CRC-32C', () => {
     }
     fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (d) => crc32c(d) === ref(d)))
   })
+
+  it('the WebAssembly engine, once loaded, gives the bitwise reference values too', async () => {
+    await loadWasmCrc32c()
+    const ref = (d: Uint8Array) => {
+      let c = 0xffffffff
+      for (const b of d) {
+        c ^= b
+        for (let i = 0; i < 8; i++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1
+      }
+      return (c ^ 0xffffffff) >>> 0
+    }
+    fc.assert(fc.property(fc.uint8Array({ minLength: 64, maxLength: 400 }), (d) => crc32c(d) === ref(d)))
+  })
 })
 
 describe('snappy framing against python-snappy over libsnappy (test/vectors/snappy-frame.json)', () => {
@@ -119,6 +132,18 @@ describe('snappy framing against python-snappy over libsnappy (test/vectors/snap
 })
 
 describe('snappy framing', () => {
+  it('after a run of incompressible chunks it stops trying, and compresses again once data allows', () => {
+    const random = bytes(40 * 65536, 5)
+    const text = new TextEncoder().encode('ledger entry 0001; '.repeat((20 * 65536) / 19))
+    const input = new Uint8Array(random.length + text.length)
+    input.set(random)
+    input.set(text, random.length)
+    const framed = snappyFrameCompress(input)
+    expect(Buffer.compare(snappyFrameDecompress(framed), input)).toBe(0)
+    // At most 8 chunks of the compressible tail (20 chunks) go raw before it is tried again.
+    expect(framed.length).toBeLessThan(random.length + text.length / 2)
+  })
+
   it('round-trips any bytes, random or compressible, and splits them into chunks of at most 64 KiB', () => {
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 200_000 }), compressible), (data) => {
