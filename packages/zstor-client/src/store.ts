@@ -11,7 +11,6 @@ import { basename, dirname, join, resolve } from 'node:path'
 import {
   createBlake2b128,
   DEFAULT_CHUNK_SIZE,
-  DEFAULT_OBJECT_SIZE,
   encodeStream,
   loadWasmChecksum,
   type Metadata,
@@ -44,6 +43,15 @@ export interface StoreStreamOptions {
   readonly path: string
   /** The stream's length if known, for progress. */
   readonly size?: number
+}
+
+/**
+ * Input bytes per object unless the config says: `k × (2 MiB − 4 KiB)`, so that each shard of
+ * even incompressible data (snappy framing adds 8 bytes per 64 KiB, GCM 28) fits one 2 MiB zdb
+ * entry: one SET per shard on store, one GET and no concatenation on retrieve.
+ */
+export function defaultObjectSize(k: number): number {
+  return k * (DEFAULT_CHUNK_SIZE - 4096)
 }
 
 /** The record stored under `key`, or `null`. */
@@ -115,7 +123,7 @@ export async function storeStream(
   await loadWasmChecksum().catch(() => undefined)
   const hash = createBlake2b128()
   const count = { bytes: 0 }
-  const objectSize = config.objectSize ?? DEFAULT_OBJECT_SIZE
+  const objectSize = config.objectSize ?? defaultObjectSize(config.minimalShards)
   const written: WrittenShard[] = []
   const objects: Metadata[] = []
   try {
