@@ -6,7 +6,13 @@
 import type { StreamSource } from '@qsfs/zstor-codec'
 import { type CheckResult, checkKey, checkPath } from './check.js'
 import type { ZstorConfig } from './config/index.js'
-import { type ClientContext, type ContextOptions, createContext, reloadContext } from './context.js'
+import {
+  type ClientContext,
+  type ContextOptions,
+  closeContext,
+  createContext,
+  reloadContext,
+} from './context.js'
 import { metaKey, metaKeyPrefix } from './meta/meta-key.js'
 import { type RebuildResult, rebuildKey, rebuildPath } from './rebuild.js'
 import { type BadShardListener, retrieveFile, retrieveStream } from './retrieve.js'
@@ -69,6 +75,6 @@ export function createZstorClient(options: ZstorClientOptions): ZstorClient {
     keyOf: (path) => metaKey(ctx.config.meta.prefix, path, ctx.config.root),
     status: () => backendStatus(ctx),
     reload: (config) => reloadContext(ctx, config),
-    close: () => ctx.pool.close(),
+    close: () => closeContext(ctx),
   }
 }

@@ -3,6 +3,8 @@
  * metadata store, and counters for metrics.
  * @module
  */
+import { availableParallelism } from 'node:os'
+import { type CodecPool, createCodecPool } from '@qsfs/zstor-codec'
 import { BackendPool } from './backend/pool.js'
 import type { ZdbBackendOptions } from './backend/zdb-backend.js'
 import type { BackendConfig, ZstorConfig } from './config/index.js'
@@ -20,6 +22,8 @@ export interface ClientCounters {
 
 export interface ClientContext {
   config: ZstorConfig
+  /** Worker threads for the codec, started on first use by a large object; see {@link codecPool}. */
+  codecWorkers: CodecPool | null
   readonly pool: BackendPool
   meta: MetaStore
   readonly random: Random
@@ -48,6 +52,7 @@ export function createContext(config: ZstorConfig, options: ContextOptions = {})
     config,
     pool,
     meta: new MetaStore({ pool, backends: config.meta.backends, key: config.key }),
+    codecWorkers: null,
     random: options.random ?? Math.random,
     counters: {
       bytesStored: 0,
@@ -58,6 +63,22 @@ export function createContext(config: ZstorConfig, options: ContextOptions = {})
     },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   }
+}
+
+/** Bytes from which a store or retrieve runs the codec on worker threads: below, starting them costs more than it saves. */
+export const POOL_THRESHOLD = 4 * 1024 * 1024
+
+/** The client's codec worker pool, started on first call. */
+export function codecPool(ctx: ClientContext): CodecPool {
+  ctx.codecWorkers ??= createCodecPool({ threads: Math.min(2, availableParallelism()) })
+  return ctx.codecWorkers
+}
+
+/** Closes connections and worker threads. */
+export async function closeContext(ctx: ClientContext): Promise<void> {
+  await ctx.pool.close()
+  await ctx.codecWorkers?.close()
+  ctx.codecWorkers = null
 }
 
 /** Swaps in a reloaded config; connections of backends that left are closed. */

@@ -17,8 +17,7 @@ import {
   type StreamSource,
 } from '@qsfs/zstor-codec'
 import { findBackend } from './backend/locate.js'
-import type { ClientContext } from './context.js'
-import { allDataConfigs } from './context.js'
+import { allDataConfigs, type ClientContext, codecPool, POOL_THRESHOLD } from './context.js'
 import { deleteShard } from './data/shard-io.js'
 import { type WrittenShard, writeObject } from './data/write-object.js'
 import { StoreError, ZstorError } from './errors.js'
@@ -134,6 +133,8 @@ export async function storeStream(
       key: config.key,
       objectSize,
       concurrency: 2,
+      // Unknown or large sizes encode on worker threads, leaving this thread to the I/O.
+      ...(options.size === undefined || options.size >= POOL_THRESHOLD ? { pool: codecPool(ctx) } : {}),
     })
     for await (const object of encoded) {
       const locations = await writeObject(ctx, object.shards, written)

@@ -123,3 +123,4 @@ export {
 } from './stream-encode.js'
 export { MAX_STREAM_CONCURRENCY } from './stream-window.js'
 export { MAX_TOTAL_SHARDS } from './validate.js'
+export { type CodecPool, type CodecPoolOptions, createCodecPool } from './worker-pool.js'

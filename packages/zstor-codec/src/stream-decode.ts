@@ -10,6 +10,7 @@ import { createCipher } from './cipher.js'
 import { StreamError } from './errors.js'
 import { type DecodeObjectOptions, decodeObject, type ObjectMeta } from './pipeline.js'
 import { checkConcurrency, mapOrdered } from './stream-window.js'
+import type { CodecPool } from './worker-pool.js'
 
 /** One object of a stream as the decoder takes it: what `encodeStream` yielded, shards as fetched. */
 export interface StoredStreamObject {
@@ -30,6 +31,8 @@ export interface DecodeStreamOptions extends DecodeObjectOptions {
   key: Uint8Array
   /** Objects decoded ahead of the consumer, 1..16; 1 by default. */
   concurrency?: number
+  /** Decode on these worker threads (`createCodecPool`) instead of the calling thread. */
+  pool?: CodecPool
 }
 
 const isIndex = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0
@@ -134,11 +137,13 @@ export function decodeStream(
   return (async function* () {
     const key = new Uint8Array(callerKey) // a copy: Buffer#slice would share the caller's bytes
     try {
+      const objectOptions = {
+        ...(engine ? { engine } : {}),
+        ...(options.shardsVerified ? { shardsVerified: true } : {}),
+      }
+      const { pool } = options
       const chunks = mapOrdered(inOrder(input), concurrency, ({ shards, meta }) =>
-        decodeObject(shards, meta, key, {
-          ...(engine ? { engine } : {}),
-          ...(options.shardsVerified ? { shardsVerified: true } : {}),
-        }),
+        pool ? pool.decode(shards, meta, key, objectOptions) : decodeObject(shards, meta, key, objectOptions),
       )
       for await (const chunk of chunks) if (chunk.length > 0) yield chunk
     } finally {

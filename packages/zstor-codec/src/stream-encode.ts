@@ -16,6 +16,7 @@ import { checkCodeParams, ERASURE_PROFILES, erasureCodeIdOf } from './erasure-en
 import { CompressionError, PipelineError, StreamError } from './errors.js'
 import { type EncodeObjectOptions, encodeObject, type ObjectMeta } from './pipeline.js'
 import { checkConcurrency, mapOrdered } from './stream-window.js'
+import type { CodecPool } from './worker-pool.js'
 
 /** Bytes of input per object unless `objectSize` says otherwise: 32 MiB. */
 export const DEFAULT_OBJECT_SIZE = 32 * 2 ** 20
@@ -39,6 +40,8 @@ export interface EncodeStreamOptions extends EncodeObjectOptions {
    * consumer's I/O, and costs about one more object's shards of memory each.
    */
   concurrency?: number
+  /** Encode on these worker threads (`createCodecPool`) instead of the calling thread. */
+  pool?: CodecPool
 }
 
 /** One object of an encoded stream, as {@link encodeStream} yields it. */
@@ -174,7 +177,7 @@ export function encodeStream(
   if (typeof options !== 'object' || options === null) {
     throw new StreamError('ERR_STREAM_ARGUMENT', '`options` must be an object with k, m, compression and key')
   }
-  const { k, m, compression, engine, erasure } = options
+  const { k, m, compression, engine, erasure, pool } = options
   const objectSize = options.objectSize ?? DEFAULT_OBJECT_SIZE
   const concurrency = options.concurrency ?? 1
   const erasureCode = erasureCodeIdOf(erasure ?? 'standard')
@@ -200,14 +203,18 @@ export function encodeStream(
     const key = new Uint8Array(callerKey) // a copy: Buffer#slice would share the caller's bytes
     try {
       yield* mapOrdered(cut(input, objectSize), concurrency, async ({ index, offset, last, data }) => {
-        const { shards, meta } = await encodeObject(data, {
+        const objectOptions = {
           k,
           m,
           compression,
           key,
           ...(engine ? { engine } : {}),
           ...(erasure ? { erasure } : {}),
-        })
+        }
+        // Each piece is a fresh buffer of its own, so it can move to a worker without a copy.
+        const { shards, meta } = pool
+          ? await pool.encode(data, objectOptions, true)
+          : await encodeObject(data, objectOptions)
         return { index, offset, last, shards, meta }
       })
     } finally {
