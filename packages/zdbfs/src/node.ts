@@ -1,0 +1,74 @@
+/**
+ * In-memory state of an inode: its decoded value, the dirlists and data blocks loaded so far,
+ * and what still has to be written to zdb.
+ * @module
+ */
+import type { DirEntry } from './dirlist-codec.js'
+import type { Inode } from './inode-codec.js'
+
+/** 128 KiB: block i of a file holds bytes [i·BLOCK_SIZE, (i+1)·BLOCK_SIZE) (spec §1 "Blocks"). */
+export const BLOCK_SIZE = 128 * 1024
+
+/** One loaded dirlist of a directory. */
+export interface LoadedList {
+  readonly owner: Node
+  /** List number, 0..127. */
+  readonly index: number
+  key: number
+  entries: DirEntry[]
+  dirty: boolean
+}
+
+/** One cached data block. Bytes past `length` read as zeros; `length` never passes EOF. */
+export interface Block {
+  readonly owner: Node
+  readonly index: number
+  /** BLOCK_SIZE bytes once written to; the exact stored bytes while only read. */
+  data: Buffer
+  length: number
+  dirty: boolean
+  /** Bumped on every change, so a flush knows whether it wrote the latest bytes. */
+  version: number
+  flushing: Promise<void> | undefined
+  /** Set when a truncate or unlink dropped it: a flush in flight must not re-attach it. */
+  dropped: boolean
+}
+
+export interface Node {
+  readonly ino: number
+  inode: Inode
+  /** The inode value must be (re)written to meta. */
+  dirty: boolean
+  /** Directories: the lists loaded so far, by list number. */
+  readonly lists: Map<number, LoadedList>
+  /** Directories: list loads in flight. */
+  readonly listLoads: Map<number, Promise<LoadedList>>
+  /** Files: cached blocks by block number. */
+  readonly blocks: Map<number, Block>
+  /** Files: block loads in flight. */
+  readonly blockLoads: Map<number, Promise<Block | undefined>>
+  /** Open file handles. */
+  openCount: number
+  /** Unlinked and closed: its keys are (being) deleted and it must not be written again. */
+  removed: boolean
+  /** Where the last read ended, to detect sequential reading. */
+  readEnd: number
+  /** Highest block number fetched ahead of the reader. */
+  readAhead: number
+}
+
+export function newNode(ino: number, inode: Inode): Node {
+  return {
+    ino,
+    inode,
+    dirty: false,
+    lists: new Map(),
+    listLoads: new Map(),
+    blocks: new Map(),
+    blockLoads: new Map(),
+    openCount: 0,
+    removed: false,
+    readEnd: -1,
+    readAhead: -1,
+  }
+}
