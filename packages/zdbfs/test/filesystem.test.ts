@@ -1,6 +1,7 @@
 /**
- * POSIX behaviour of the file system logic over in-memory namespaces (no FUSE, no zdb): fast
- * checks of every rule the mount relies on, including each upstream bug listed in spec §1.
+ * POSIX behaviour of the file system logic over real namespaces on an in-process zdb-server (no
+ * FUSE): fast checks of every rule the mount relies on, including each upstream bug listed in
+ * spec §1.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -18,12 +19,16 @@ import {
 } from '../src/errno.js'
 import { S_IFIFO } from '../src/mode.js'
 import { BLOCK_SIZE } from '../src/node.js'
+import { errnoOfCall, readAll, writeAt } from './helpers/fs-calls.js'
 import { MemoryNamespace } from './helpers/memory-namespace.js'
-import { errnoOfCall, openMemoryVolume, readAll, writeAt } from './helpers/memory-volume.js'
+import { openMemoryVolume } from './helpers/memory-volume.js'
+import { useZdbServer } from './helpers/zdb-volume.js'
+
+const zdb = useZdbServer()
 
 describe('directories', () => {
   it('refuses rmdir of a directory that holds anything, whatever list the child is in (upstream bug 1)', async () => {
-    const v = await openMemoryVolume()
+    const v = await zdb.openVolume()
     await v.fs.mkdir('/d', 0o755)
     // 'zz' and 'd' hash to different lists: upstream only looked at the list of the name.
     await v.fs.mknod('/d/zz', 0o644, 0)
@@ -35,7 +40,7 @@ describe('directories', () => {
   })
 
   it('refuses to rename a directory over a non-empty one, and replaces an empty one', async () => {
-    const v = await openMemoryVolume()
+    const v = await zdb.openVolume()
     await v.fs.mkdir('/a', 0o755)
     await v.fs.mkdir('/b', 0o755)
     await v.fs.mknod('/b/x', 0o644, 0)
@@ -48,7 +53,7 @@ describe('directories', () => {
   })
 
   it('keeps link counts: 2 + subdirectories, through mkdir, rmdir and renames (upstream bug 7)', async () => {
-    const v = await openMemoryVolume()
+    const v = await zdb.openVolume()
     await v.fs.mkdir('/p', 0o755)
     await v.fs.mkdir('/q', 0o755)
     await v.fs.mkdir('/p/c', 0o755)
@@ -62,7 +67,7 @@ describe('directories', () => {
   })
 
   it('lists . as itself and .. as the parent, and updates .. when a directory moves', async () => {
-    const v = await openMemoryVolume()
+    const v = await zdb.openVolume()
     await v.fs.mkdir('/a', 0o755)
     await v.fs.mkdir('/b', 0o755)
     await v.fs.mkdir('/a/c', 0o755)
@@ -74,7 +79,7 @@ describe('directories', () => {
   })
 
   it('refuses to move a directory below itself', async () => {
-    const v = await openMemoryVolume()
+    const v = await zdb.openVolume()
     await v.fs.mkdir('/a', 0o755)
     await v.fs.mkdir('/a/b', 0o755)
     expect(await errnoOfCall(v.fs.rename('/a', '/a/b/c'))).toBe(EINVAL)
@@ -82,7 +87,7 @@ describe('directories', () => {
   })
 
   it('gives EEXIST, ENOTDIR, EISDIR and ENOENT where POSIX says', async () => {
-    const v = await openMemoryVolume()
+    const v = await zdb.openVolume()
     await v.fs.mkdir('/d', 0o755)
     await v.fs.mknod('/f', 0o644, 0)
     expect(await errnoOfCall(v.fs.mkdir('/d', 0o755))).toBe(EEXIST)
@@ -97,7 +102,7 @@ describe('directories', () => {
   })
 
   it('refuses names over 255 bytes with ENAMETOOLONG (upstream bug 6)', async () => {
-    const v = await openMemoryVolume()
+    const v = await zdb.openVolume()
     const long = `/${'é'.repeat(128)}` // 256 bytes
     expect(await errnoOfCall(v.fs.create(long, 0o644))).toBe(ENAMETOOLONG)
     expect(await errnoOfCall(v.fs.mkdir(long, 0o755))).toBe(ENAMETOOLONG)
@@ -108,7 +113,7 @@ describe('directories', () => {
 
 describe('files', () => {
   it('reads zeros after a shrink and a grow (upstream bug 2)', async () => {
-    const v = await openMemoryVolume()
+    const v = await zdb.openVolume()
     await v.fs.create('/f', 0o644)
     await writeAt(v.fs, '/f', 0, 'A'.repeat(100))
     await v.fs.fsync()
@@ -117,26 +122,32 @@ describe('files', () => {
     expect((await readAll(v.fs, '/f')).toString()).toBe('A'.repeat(10) + '\0'.repeat(90))
     await v.fs.fsync()
     // Also after the blocks were evicted and reloaded from zdb.
-    const again = await openMemoryVolume({ meta: v.meta, data: v.data, temp: v.temp })
+    const again = await zdb.openVolume(v.names)
     expect((await readAll(again.fs, '/f')).toString()).toBe('A'.repeat(10) + '\0'.repeat(90))
     await again.close()
   })
 
   it('deletes the blocks a truncate cuts off, after the inode no longer lists them', async () => {
-    const v = await openMemoryVolume()
+    const v = await zdb.openVolume()
     await v.fs.create('/f', 0o644)
     await writeAt(v.fs, '/f', 0, Buffer.alloc(3 * BLOCK_SIZE, 1))
     await v.fs.fsync()
-    const before = v.data.values.size
+    const blocks = [...(await v.fs.resolve('/f')).inode.blocks]
+    expect(blocks.length).toBe(3)
+    const before = (await v.data.stats()).entries
     await v.fs.truncate('/f', BLOCK_SIZE)
     await v.fs.fsync()
-    expect(v.data.values.size).toBe(before - 2)
+    expect((await v.fs.resolve('/f')).inode.blocks).toEqual(blocks.slice(0, 1))
+    expect((await v.data.stats()).entries).toBe(before - 2)
+    expect((await v.data.get(blocks[0]!))?.equals(Buffer.alloc(BLOCK_SIZE, 1))).toBe(true)
+    expect(await v.data.get(blocks[1]!)).toBeNull()
+    expect(await v.data.get(blocks[2]!)).toBeNull()
     await v.close()
   })
 
   it('updates mtime and ctime on write, ctime on chmod and chown (upstream bug 4)', async () => {
     let now = 1_000_000
-    const v = await openMemoryVolume(undefined, () => now)
+    const v = await zdb.openVolume(undefined, () => now)
     await v.fs.create('/f', 0o644)
     now += 5000
     await writeAt(v.fs, '/f', 0, 'x')
@@ -154,7 +165,7 @@ describe('files', () => {
   })
 
   it('keeps an unlinked open file readable until it is closed (upstream bug 5)', async () => {
-    const v = await openMemoryVolume()
+    const v = await zdb.openVolume()
     const fh = await v.fs.create('/f', 0o644)
     await v.fs.write(fh, Buffer.from('still here'), 0)
     await v.fs.fsync()
@@ -165,12 +176,12 @@ describe('files', () => {
     expect(buf.toString()).toBe('still here')
     await v.fs.release(fh)
     await v.fs.fsync()
-    expect(v.meta.values.has(ino)).toBe(false)
+    expect(await v.meta.get(ino)).toBeNull()
     await v.close()
   })
 
   it('counts hard links and keeps the data until the last one goes', async () => {
-    const v = await openMemoryVolume()
+    const v = await zdb.openVolume()
     await v.fs.create('/a', 0o644)
     await writeAt(v.fs, '/a', 0, 'shared')
     await v.fs.link('/a', '/b')
@@ -182,7 +193,7 @@ describe('files', () => {
   })
 
   it('renames over a file, and does nothing when both names are links to one inode', async () => {
-    const v = await openMemoryVolume()
+    const v = await zdb.openVolume()
     await v.fs.create('/a', 0o644)
     await writeAt(v.fs, '/a', 0, 'A')
     await v.fs.create('/b', 0o644)
@@ -196,7 +207,7 @@ describe('files', () => {
   })
 
   it('stores FIFOs, symlinks and extended attributes', async () => {
-    const v = await openMemoryVolume()
+    const v = await zdb.openVolume()
     await v.fs.mknod('/fifo', S_IFIFO | 0o600, 0)
     expect((await v.fs.getattr('/fifo')).mode).toBe(S_IFIFO | 0o600)
     await v.fs.symlink('../somewhere', '/s')
@@ -210,7 +221,7 @@ describe('files', () => {
     )
     expect(await v.fs.listxattr('/fifo')).toEqual(['user.a'])
     await v.fs.fsync()
-    const again = await openMemoryVolume({ meta: v.meta, data: v.data, temp: v.temp })
+    const again = await zdb.openVolume(v.names)
     expect((await again.fs.getxattr('/fifo', 'user.a')).toString()).toBe('1')
     await again.fs.removexattr('/fifo', 'user.a')
     expect(await errnoOfCall(again.fs.getxattr('/fifo', 'user.a'))).toBe(ENODATA)
@@ -220,6 +231,7 @@ describe('files', () => {
 
 describe('ids', () => {
   it('uses inode numbers and block ids past 2^32 without wrapping (upstream bug 8)', async () => {
+    // In-memory namespaces here: a real zdb would need 2^32 entries written to get there.
     const meta = new MemoryNamespace('zdbfs-meta')
     const data = new MemoryNamespace('zdbfs-data')
     const fresh = await openMemoryVolume({ meta, data })
@@ -245,33 +257,34 @@ describe('ids', () => {
 
 describe('durability and failures', () => {
   it('after fsync, a volume reopened without unmount (a crash) has everything', async () => {
-    const v = await openMemoryVolume()
+    const v = await zdb.openVolume()
     await v.fs.mkdir('/d', 0o755)
     await v.fs.create('/d/f', 0o644)
     await writeAt(v.fs, '/d/f', 0, 'durable')
     await v.fs.fsync()
     // No close: the process "died" here.
-    const again = await openMemoryVolume({ meta: v.meta, data: v.data, temp: v.temp })
+    const again = await zdb.openVolume(v.names)
     expect((await readAll(again.fs, '/d/f')).toString()).toBe('durable')
     await again.close()
   })
 
   it('turns a zdb failure into EIO and works again once zdb is back', async () => {
-    const v = await openMemoryVolume()
+    const v = await zdb.openVolume()
     await v.fs.create('/f', 0o644)
     await writeAt(v.fs, '/f', 0, 'x')
     await v.fs.fsync()
-    const again = await openMemoryVolume({ meta: v.meta, data: v.data, temp: v.temp })
-    again.meta.failWith = new Error('connection refused')
+    const again = await zdb.openVolume(v.names)
+    // A frozen namespace refuses reads and writes at once (the zdb-side failure of one namespace).
+    await zdb.admin('NSSET', v.names.meta, 'freeze', '1')
     expect(await errnoOfCall(again.fs.getattr('/f'))).toBe(EIO)
-    again.meta.failWith = undefined
+    await zdb.admin('NSSET', v.names.meta, 'freeze', '0')
     expect((await readAll(again.fs, '/f')).toString()).toBe('x')
-    again.meta.failWith = new Error('connection refused')
+    await zdb.admin('NSSET', v.names.meta, 'freeze', '1')
     await writeAt(again.fs, '/f', 1, 'y')
     expect(await errnoOfCall(again.fs.fsync())).toBe(EIO)
-    again.meta.failWith = undefined
+    await zdb.admin('NSSET', v.names.meta, 'freeze', '0')
     await again.fs.fsync()
-    const third = await openMemoryVolume({ meta: v.meta, data: v.data, temp: v.temp })
+    const third = await zdb.openVolume(v.names)
     expect((await readAll(third.fs, '/f')).toString()).toBe('xy')
     await third.close()
   })
@@ -279,7 +292,7 @@ describe('durability and failures', () => {
 
 describe('memory bounds', () => {
   it('forgets clean inodes past the cache limit and reloads them on demand', async () => {
-    const v = await openMemoryVolume(undefined, undefined, { maxNodes: 10 })
+    const v = await zdb.openVolume(undefined, undefined, { maxNodes: 10 })
     await v.fs.mkdir('/many', 0o755)
     for (let i = 0; i < 40; i++) {
       await v.fs.release(await v.fs.create(`/many/f${i}`, 0o644))
@@ -294,12 +307,13 @@ describe('memory bounds', () => {
   })
 
   it('fails a write with EIO when zdb cannot take the dirty data in time', async () => {
-    const v = await openMemoryVolume(undefined, undefined, {
+    const v = await zdb.openVolume(undefined, undefined, {
       maxDirtyBytes: 2 * BLOCK_SIZE,
       roomTimeout: 300,
     })
     await v.fs.create('/f', 0o644)
-    v.data.failWith = new Error('gone')
+    // A locked (read-only) namespace: zdbfs retries the writes until its call timeout.
+    await zdb.admin('NSSET', v.names.data, 'lock', '1')
     const fh = await v.fs.open('/f', 0)
     const started = Date.now()
     let errno: number | undefined
@@ -308,7 +322,7 @@ describe('memory bounds', () => {
     }
     expect(errno).toBe(EIO)
     expect(Date.now() - started).toBeLessThan(3000)
-    v.data.failWith = undefined
+    await zdb.admin('NSSET', v.names.data, 'lock', '0')
     await v.fs.fsync()
     await v.close()
   })
@@ -332,30 +346,35 @@ describe('random pwrite and truncate sequences', () => {
         fc.array(op, { minLength: 1, maxLength: 12 }),
         fc.boolean(),
         async (ops: Op[], sync) => {
-          const v = await openMemoryVolume()
-          await v.fs.create('/f', 0o644)
-          let model = Buffer.alloc(0)
-          for (const o of ops) {
-            if (o.kind === 'write') {
-              const bytes = Buffer.alloc(o.len)
-              for (let i = 0; i < o.len; i++) bytes[i] = (o.seed + i) % 256
-              await writeAt(v.fs, '/f', o.pos, bytes)
-              if (model.length < o.pos + o.len)
-                model = Buffer.concat([model, Buffer.alloc(o.pos + o.len - model.length)])
-              bytes.copy(model, o.pos)
-            } else {
-              await v.fs.truncate('/f', o.size)
-              model =
-                o.size <= model.length
-                  ? Buffer.from(model.subarray(0, o.size))
-                  : Buffer.concat([model, Buffer.alloc(o.size - model.length)])
+          try {
+            const v = await zdb.openVolume()
+            await v.fs.create('/f', 0o644)
+            let model = Buffer.alloc(0)
+            for (const o of ops) {
+              if (o.kind === 'write') {
+                const bytes = Buffer.alloc(o.len)
+                for (let i = 0; i < o.len; i++) bytes[i] = (o.seed + i) % 256
+                await writeAt(v.fs, '/f', o.pos, bytes)
+                if (model.length < o.pos + o.len)
+                  model = Buffer.concat([model, Buffer.alloc(o.pos + o.len - model.length)])
+                bytes.copy(model, o.pos)
+              } else {
+                await v.fs.truncate('/f', o.size)
+                model =
+                  o.size <= model.length
+                    ? Buffer.from(model.subarray(0, o.size))
+                    : Buffer.concat([model, Buffer.alloc(o.size - model.length)])
+              }
+              if (sync) await v.fs.fsync()
             }
-            if (sync) await v.fs.fsync()
+            expect((await readAll(v.fs, '/f')).equals(model)).toBe(true)
+            await v.fs.fsync()
+            const again = await zdb.openVolume(v.names)
+            expect((await readAll(again.fs, '/f')).equals(model)).toBe(true)
+          } finally {
+            // Each run has namespaces of its own: drop them now rather than at the end of the test.
+            await zdb.cleanup()
           }
-          expect((await readAll(v.fs, '/f')).equals(model)).toBe(true)
-          await v.fs.fsync()
-          const again = await openMemoryVolume({ meta: v.meta, data: v.data, temp: v.temp })
-          expect((await readAll(again.fs, '/f')).equals(model)).toBe(true)
         },
       ),
       { seed: 42, numRuns: 60 },

@@ -1,13 +1,13 @@
 /**
  * Format compatibility with upstream 0-db-fs in both directions (spec zdbfs-and-glue.md §1):
  * volumes built byte by byte from the spec open and read right, and what we write decodes, field
- * by field, as the spec lays it out.
+ * by field, as the spec lays it out. Both sides go through real namespaces on an in-process
+ * zdb-server.
  */
 import { describe, expect, it } from 'vitest'
 import { S_IFDIR, S_IFLNK, S_IFREG } from '../src/mode.js'
 import { BLOCK_SIZE } from '../src/node.js'
-import { MemoryNamespace } from './helpers/memory-namespace.js'
-import { openMemoryVolume, readAll } from './helpers/memory-volume.js'
+import { readAll } from './helpers/fs-calls.js'
 import {
   sortEntries,
   specDirInode,
@@ -18,6 +18,9 @@ import {
   specSymlinkInode,
   u64,
 } from './helpers/spec-bytes.js'
+import { useZdbServer } from './helpers/zdb-volume.js'
+
+const zdb = useZdbServer()
 
 const T = 1_700_000_000
 const h = (mode: number, size: number, links = 1) => ({
@@ -35,15 +38,13 @@ const h = (mode: number, size: number, links = 1) => ({
  * An upstream volume: root (meta 1) holding `hello.txt`, `link` → `hello.txt` and `sub/`, with
  * `sub/data.bin` a sparse file (block 0 short, block 1 a hole, block 2 with bytes past EOF as
  * upstream's truncate leaves them). Both `.` and `..` hold the parent, as upstream writes them.
+ * Written into fresh namespaces; resolves to their names.
  */
 function upstreamVolume() {
-  const meta = new MemoryNamespace('zdbfs-meta')
-  const data = new MemoryNamespace('zdbfs-data')
-  const temp = new MemoryNamespace('zdbfs-temp')
-  const put = (ns: MemoryNamespace, key: number, value: Buffer) => {
-    ns.values.set(key, value)
-    ns.next = Math.max(ns.next, key + 1)
-  }
+  const meta = new Map<number, Buffer>()
+  const data = new Map<number, Buffer>()
+  const temp = new Map<number, Buffer>()
+  const put = (ns: Map<number, Buffer>, key: number, value: Buffer) => ns.set(key, value)
   put(meta, 0, specHeader('ZDBFSM', 0, 10n * 2n ** 30n))
   put(data, 0, specHeader('ZDBFSD', 0, 10n * 2n ** 30n))
   put(temp, 0, specHeader('ZDBFST', 0, 10n * 2n ** 30n))
@@ -84,12 +85,12 @@ function upstreamVolume() {
   put(meta, 5, specFileInode(h(S_IFREG | 0o600, size), [2, 0, 3]))
   put(data, 2, Buffer.alloc(1000, 0x61)) // short block 0
   put(data, 3, Buffer.alloc(300, 0x62)) // block 2: 100 bytes in the file, 200 stale past EOF
-  return { meta, data, temp }
+  return zdb.writeNamespaces({ meta, data, temp })
 }
 
 describe('a volume written by upstream 0-db-fs', () => {
   it('mounts and reads: names, types, sizes, contents, symlinks', async () => {
-    const v = await openMemoryVolume(upstreamVolume())
+    const v = await zdb.openVolume(await upstreamVolume())
     const names = (await v.fs.readdir('/')).map((e) => e.name).sort()
     expect(names).toEqual(['.', '..', 'hello.txt', 'link', 'sub'])
     expect((await readAll(v.fs, '/hello.txt')).toString()).toBe('Hello World\n')
@@ -102,7 +103,7 @@ describe('a volume written by upstream 0-db-fs', () => {
   })
 
   it('reads short and missing blocks as zeros, and never the stale bytes past EOF', async () => {
-    const v = await openMemoryVolume(upstreamVolume())
+    const v = await zdb.openVolume(await upstreamVolume())
     const bytes = await readAll(v.fs, '/sub/data.bin')
     expect(bytes.length).toBe(2 * BLOCK_SIZE + 100)
     expect(bytes.subarray(0, 1000).every((b) => b === 0x61)).toBe(true)
@@ -116,7 +117,7 @@ describe('a volume written by upstream 0-db-fs', () => {
   })
 
   it('reports . as the directory itself and .. as the parent, although upstream stores the parent in both', async () => {
-    const v = await openMemoryVolume(upstreamVolume())
+    const v = await zdb.openVolume(await upstreamVolume())
     const entries = await v.fs.readdir('/sub')
     const sub = await v.fs.resolve('/sub')
     expect(entries.find((e) => e.name === '.')?.ino).toBe(sub.ino)
@@ -125,14 +126,14 @@ describe('a volume written by upstream 0-db-fs', () => {
   })
 
   it('takes changes and writes them back in the same format', async () => {
-    const vol = upstreamVolume()
-    const v = await openMemoryVolume(vol)
+    const vol = await upstreamVolume()
+    const v = await zdb.openVolume(vol)
     const fh = await v.fs.create('/sub/new.txt', 0o644)
     await v.fs.write(fh, Buffer.from('fresh'), 0)
     await v.fs.release(fh)
     await v.fs.unlink('/hello.txt')
     await v.close()
-    const again = await openMemoryVolume(vol)
+    const again = await zdb.openVolume(vol)
     expect((await readAll(again.fs, '/sub/new.txt')).toString()).toBe('fresh')
     expect(await again.fs.readdir('/').then((e) => e.map((x) => x.name).sort())).toEqual([
       '.',
@@ -140,37 +141,37 @@ describe('a volume written by upstream 0-db-fs', () => {
       'link',
       'sub',
     ])
-    expect(vol.meta.values.has(2)).toBe(false) // the inode of hello.txt is deleted
-    expect(vol.data.values.has(1)).toBe(false) // and its block
+    expect(await again.meta.get(2)).toBeNull() // the inode of hello.txt is deleted
+    expect(await again.data.get(1)).toBeNull() // and its block
     await again.close()
   })
 })
 
 describe('a volume written by us', () => {
   it('starts with the three headers at key 0 and the root directory at meta key 1', async () => {
-    const v = await openMemoryVolume(undefined, () => T * 1000)
-    expect(v.meta.values.get(0)?.subarray(0, 6).toString()).toBe('ZDBFSM')
-    expect(v.data.values.get(0)?.subarray(0, 6).toString()).toBe('ZDBFSD')
-    expect(v.temp.values.get(0)?.subarray(0, 6).toString()).toBe('ZDBFST')
+    const v = await zdb.openVolume(undefined, () => T * 1000)
+    expect((await v.meta.get(0))?.subarray(0, 6).toString()).toBe('ZDBFSM')
+    expect((await v.data.get(0))?.subarray(0, 6).toString()).toBe('ZDBFSD')
+    expect((await v.temp.get(0))?.subarray(0, 6).toString()).toBe('ZDBFST')
     // The IN_USE flag is set while mounted, and cleared at unmount.
-    expect(v.meta.values.get(0)?.readUInt16LE(8)).toBe(1)
-    const root = v.meta.values.get(1)!
+    expect((await v.meta.get(0))?.readUInt16LE(8)).toBe(1)
+    const root = (await v.meta.get(1))!
     expect(root.length).toBe(1068)
     expect(root.readUInt32LE(0)).toBe(S_IFDIR | 0o755)
     const dot = Number(root.readBigUInt64LE(44 + 46 * 8))
     const dotdot = Number(root.readBigUInt64LE(44 + 92 * 8))
-    expect(v.meta.values.get(dot)).toEqual(specDirlist(dot, [['.', 1]], 0))
-    expect(v.meta.values.get(dotdot)).toEqual(specDirlist(dotdot, [['..', 1]], 0))
+    expect(await v.meta.get(dot)).toEqual(specDirlist(dot, [['.', 1]], 0))
+    expect(await v.meta.get(dotdot)).toEqual(specDirlist(dotdot, [['..', 1]], 0))
     for (let i = 0; i < 128; i++) {
       if (i !== 46 && i !== 92)
         expect(root.subarray(44 + i * 8, 52 + i * 8)).toEqual(u64(0x4242424242424242n))
     }
     await v.close()
-    expect(v.meta.values.get(0)).toEqual(specHeader('ZDBFSM', 0, 10n * 2n ** 30n))
+    expect(await v.meta.get(0)).toEqual(specHeader('ZDBFSM', 0, 10n * 2n ** 30n))
   })
 
   it('stores files, directories and symlinks exactly as the spec lays them out', async () => {
-    const v = await openMemoryVolume(undefined, () => T * 1000)
+    const v = await zdb.openVolume(undefined, () => T * 1000)
     await v.fs.mkdir('/d', 0o750)
     const fh = await v.fs.create('/d/f', 0o640)
     await v.fs.write(fh, Buffer.alloc(BLOCK_SIZE + 5, 7), 0)
@@ -181,7 +182,7 @@ describe('a volume written by us', () => {
     const d = await v.fs.resolve('/d')
     const f = await v.fs.resolve('/d/f')
     const s = await v.fs.resolve('/d/s')
-    const dRaw = v.meta.values.get(d.ino)!
+    const dRaw = (await v.meta.get(d.ino))!
     const lists: Record<number, number> = {}
     for (let i = 0; i < 128; i++) {
       const k = dRaw.readBigUInt64LE(44 + i * 8)
@@ -193,16 +194,16 @@ describe('a volume written by us', () => {
         .sort((a, b) => a - b),
     ).toEqual([46, 92, specListOf('f'), specListOf('s')].sort((a, b) => a - b))
     expect(dRaw).toEqual(specDirInode({ ...h(S_IFDIR | 0o750, 11 + 1 + 11 + 1, 2) }, lists))
-    expect(v.meta.values.get(lists[specListOf('f')]!)).toEqual(
+    expect(await v.meta.get(lists[specListOf('f')]!)).toEqual(
       specDirlist(lists[specListOf('f')]!, [['f', f.ino]], 0),
     )
 
     const blocks = f.inode.blocks
     expect(blocks.length).toBe(2)
-    expect(v.meta.values.get(f.ino)).toEqual(specFileInode(h(S_IFREG | 0o640, BLOCK_SIZE + 5), blocks))
-    expect(v.data.values.get(blocks[0]!)?.equals(Buffer.alloc(BLOCK_SIZE, 7))).toBe(true)
-    expect(v.data.values.get(blocks[1]!)).toEqual(Buffer.alloc(5, 7)) // the partial block is stored short
-    expect(v.meta.values.get(s.ino)).toEqual(specSymlinkInode(h(S_IFLNK | 0o777, 0), 'target', 0))
+    expect(await v.meta.get(f.ino)).toEqual(specFileInode(h(S_IFREG | 0o640, BLOCK_SIZE + 5), blocks))
+    expect((await v.data.get(blocks[0]!))?.equals(Buffer.alloc(BLOCK_SIZE, 7))).toBe(true)
+    expect(await v.data.get(blocks[1]!)).toEqual(Buffer.alloc(5, 7)) // the partial block is stored short
+    expect(await v.meta.get(s.ino)).toEqual(specSymlinkInode(h(S_IFLNK | 0o777, 0), 'target', 0))
     await v.close()
   })
 })

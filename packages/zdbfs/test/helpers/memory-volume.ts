@@ -1,5 +1,7 @@
-/** A Filesystem over in-memory namespaces, for tests of the logic without FUSE or zdb. */
-import { errnoOf } from '../../src/errno.js'
+/**
+ * A Filesystem over in-memory namespaces. Tests use real namespaces (zdb-volume.ts); this is only
+ * for what a real zdb cannot reach in a test, such as ids past 2^32.
+ */
 import { Filesystem } from '../../src/filesystem.js'
 import { silentLogger } from '../../src/logger.js'
 import { Store, type StoreOptions } from '../../src/store.js'
@@ -39,35 +41,4 @@ export async function openMemoryVolume(
     ...(now ? { now } : {}),
   })
   return { fs, store, meta, data, temp, close: () => closeVolume(store, header) }
-}
-
-/** Reads a whole file through the Filesystem API. */
-export async function readAll(fs: Filesystem, path: string): Promise<Buffer> {
-  const fh = await fs.open(path, 0)
-  const size = (await fs.getattr(path)).size
-  const buf = Buffer.alloc(size)
-  const n = await fs.read(fh, buf, 0)
-  await fs.release(fh)
-  return buf.subarray(0, n)
-}
-
-export async function writeAt(
-  fs: Filesystem,
-  path: string,
-  pos: number,
-  bytes: Buffer | string,
-): Promise<void> {
-  const fh = await fs.open(path, 0)
-  await fs.write(fh, Buffer.from(bytes), pos)
-  await fs.release(fh)
-}
-
-/** The errno a FUSE reply would carry for `p`'s failure, `undefined` when it succeeds. */
-export async function errnoOfCall(p: Promise<unknown>): Promise<number | undefined> {
-  try {
-    await p
-    return undefined
-  } catch (err) {
-    return errnoOf(err)
-  }
 }
