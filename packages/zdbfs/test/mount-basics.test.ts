@@ -6,7 +6,7 @@ import { constants } from 'node:fs'
 import * as fsp from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { forceUnmount, type MountProcess, run, startMount } from './helpers/mount-process.js'
+import { type MountProcess, run, startMount, stopMountAndZdb } from './helpers/mount-process.js'
 import { startZdb, type ZdbProcess } from './helpers/zdb-process.js'
 
 let zdb: ZdbProcess
@@ -26,15 +26,7 @@ beforeAll(async () => {
   root = m.mountpoint
 }, 60_000)
 
-afterAll(async () => {
-  await m?.stop().catch(() => {})
-  if (m) {
-    await forceUnmount(m.mountpoint)
-    await fsp.rm(m.mountpoint, { recursive: true, force: true })
-  }
-  await zdb?.stop()
-  if (zdb) await fsp.rm(zdb.dir, { recursive: true, force: true })
-}, 60_000)
+afterAll(() => stopMountAndZdb(m, zdb), 60_000)
 
 describe('lookup, getattr and readdir', () => {
   it('finds what was created, lists . and .. and reports types and sizes', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { forceUnmount, type MountProcess, run, startMount } from './helpers/mount-process.js'
+import { type MountProcess, run, startMount, stopMountAndZdb } from './helpers/mount-process.js'
 import { startZdb, type ZdbProcess } from './helpers/zdb-process.js'
 
 const TREE = '/usr/include/node'
@@ -20,15 +20,7 @@ beforeAll(async () => {
   m = await startMount({ port: zdb.port })
 }, 60_000)
 
-afterAll(async () => {
-  await m?.stop().catch(() => {})
-  if (m) {
-    await forceUnmount(m.mountpoint)
-    await fsp.rm(m.mountpoint, { recursive: true, force: true })
-  }
-  await zdb?.stop()
-  if (zdb) await fsp.rm(zdb.dir, { recursive: true, force: true })
-}, 60_000)
+afterAll(() => stopMountAndZdb(m, zdb), 60_000)
 
 describe('a real source tree', () => {
   it.skipIf(!existsSync(TREE))(

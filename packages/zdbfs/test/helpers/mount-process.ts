@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -102,4 +102,18 @@ export async function startMount(options: {
       await exited
     },
   }
+}
+
+/** Stops a mount and its zdb, whatever state they are in, and removes their directories. */
+export async function stopMountAndZdb(
+  m: MountProcess | undefined,
+  zdb: { stop(): Promise<void>; dir: string } | undefined,
+): Promise<void> {
+  await m?.stop().catch(() => {})
+  if (m) {
+    await forceUnmount(m.mountpoint)
+    await rm(m.mountpoint, { recursive: true, force: true })
+  }
+  await zdb?.stop()
+  if (zdb) await rm(zdb.dir, { recursive: true, force: true })
 }
