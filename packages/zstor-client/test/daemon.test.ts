@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sendCommand } from '../src/daemon/socket.js'
 import { createZstorClient } from '../src/index.js'
+import { waitFor } from './helpers/backend-client.js'
 import { startMonitor, zstor } from './helpers/cli.js'
 import { Cluster } from './helpers/cluster.js'
 import { countEntries } from './helpers/entries.js'
@@ -32,14 +33,6 @@ afterEach(async () => {
 })
 
 const socketOf = (toml: string) => /socket = "([^"]+)"/.exec(toml)![1]!
-
-async function waitFor(check: () => Promise<boolean>, timeout = 30_000): Promise<void> {
-  const end = Date.now() + timeout
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 describe('zstor monitor', () => {
   it('50 queued uploads survive kill -9 of the daemon and are then stored exactly once', async () => {

@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createZstorClient, type ZstorClient } from '../src/index.js'
 import { Cluster, type TestBackend } from './helpers/cluster.js'
-import { countEntries } from './helpers/entries.js'
+import { countEntries, holders } from './helpers/entries.js'
 
 let cluster: Cluster
 let client: ZstorClient
@@ -57,16 +57,10 @@ async function storeRandom(name: string, size: number): Promise<{ path: string; 
   return { path, bytes }
 }
 
-async function holders(): Promise<TestBackend[]> {
-  const out: TestBackend[] = []
-  for (const b of cluster.data) if ((await countEntries([b])) > 0) out.push(b)
-  return out
-}
-
 describe('repair', () => {
   it('a shard corrupted on disk is detected by check --deep, retrieve stays correct, and rebuild restores it', async () => {
     const { path, bytes } = await storeRandom('a', 400_000)
-    const [victim] = await holders()
+    const [victim] = await holders(cluster.data)
     flipByte(victim!)
     const deep = await client.check(path, { deep: true })
     expect(deep.healthy).toBe(false)
@@ -82,7 +76,7 @@ describe('repair', () => {
 
   it('a backend removed from the config has its shards rebuilt elsewhere after a reload', async () => {
     const { path, bytes } = await storeRandom('a', 100_000)
-    const [gone] = await holders()
+    const [gone] = await holders(cluster.data)
     const kept = cluster.data.filter((b) => b !== gone)
     await client.reload(await cluster.config({ groups: [kept] }))
     const rebuilt = await client.rebuild(path)
@@ -99,7 +93,7 @@ describe('repair', () => {
 
   it('shards on a backend that is down are rebuilt on the others', async () => {
     const { path } = await storeRandom('a', 100_000)
-    const down = (await holders()).slice(0, 2)
+    const down = (await holders(cluster.data)).slice(0, 2)
     for (const b of down) await cluster.down(b)
     const rebuilt = await client.rebuild(path)
     expect(rebuilt.shardsRebuilt).toBe(2)
@@ -108,7 +102,7 @@ describe('repair', () => {
 
   it('rebuild fails clearly when fewer than k shards are left', async () => {
     const { path } = await storeRandom('a', 100_000)
-    for (const b of (await holders()).slice(0, 3)) await cluster.down(b)
+    for (const b of (await holders(cluster.data)).slice(0, 3)) await cluster.down(b)
     await expect(client.rebuild(path)).rejects.toMatchObject({ code: 'ERR_TOO_FEW_SHARDS' })
   })
 })

@@ -6,9 +6,10 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startDaemon } from '../src/daemon/monitor.js'
 import { createZstorClient } from '../src/index.js'
+import { waitFor } from './helpers/backend-client.js'
 import { startMonitor } from './helpers/cli.js'
-import { Cluster, type TestBackend } from './helpers/cluster.js'
-import { countEntries } from './helpers/entries.js'
+import { Cluster } from './helpers/cluster.js'
+import { countEntries, holders } from './helpers/entries.js'
 
 let cluster: Cluster
 let dir: string
@@ -30,20 +31,6 @@ afterEach(async () => {
   await cluster.stop()
   rmSync(dir, { recursive: true, force: true })
 })
-
-async function waitFor(check: () => Promise<boolean>, timeout = 20_000): Promise<void> {
-  const end = Date.now() + timeout
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
-async function holders(): Promise<TestBackend[]> {
-  const out: TestBackend[] = []
-  for (const b of cluster.data) if ((await countEntries([b])) > 0) out.push(b)
-  return out
-}
 
 async function storeFiles(count: number): Promise<string[]> {
   const client = createZstorClient({ config: await cluster.config() })
@@ -74,13 +61,13 @@ async function deepHealthy(files: readonly string[]): Promise<boolean> {
 describe('the daemon repairs without being asked', () => {
   it('after SIGHUP with a backend removed from the config, its shards are rebuilt elsewhere', async () => {
     const files = await storeFiles(5)
-    const [gone] = await holders()
+    const [gone] = await holders(cluster.data)
     const config = join(dir, 'zstor.toml')
     writeFileSync(config, cluster.toml())
     monitor = await startMonitor(config)
     writeFileSync(config, cluster.toml({ groups: [cluster.data.filter((b) => b !== gone)] }))
     monitor.kill('SIGHUP')
-    await waitFor(async () => (await countEntries([gone!])) === 0)
+    await waitFor(async () => (await countEntries([gone!])) === 0, 20_000)
     await cluster.down(gone!)
     expect(await deepHealthy(files)).toBe(true)
   })
@@ -94,9 +81,9 @@ describe('the daemon repairs without being asked', () => {
       probeInterval: 100,
     })
     try {
-      const [victim] = await holders()
+      const [victim] = await holders(cluster.data)
       await cluster.down(victim!)
-      await waitFor(async () => (daemon.repairer.lastSweep?.shardsRebuilt ?? 0) > 0)
+      await waitFor(async () => (daemon.repairer.lastSweep?.shardsRebuilt ?? 0) > 0, 20_000)
       expect(await deepHealthy(files)).toBe(true)
     } finally {
       await daemon.stop()

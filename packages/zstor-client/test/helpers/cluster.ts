@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createZdbServer, silentLogger, type ZdbServer } from '@qsfs/zdb-server'
-import { Redis } from 'ioredis'
 import { parseConfig, type ZstorConfig } from '../../src/config/index.js'
+import { withConnection } from './backend-client.js'
 
 export interface TestBackend {
   readonly role: 'data' | 'meta'
@@ -85,25 +85,14 @@ export class Cluster {
     })
     b.server = server
     b.port = server.address.port
-    const redis = new Redis({
-      host: '127.0.0.1',
-      port: b.port,
-      lazyConnect: true,
-      enableReadyCheck: false,
-      protocol: 2,
-    })
-    await redis.connect()
-    try {
+    await withConnection(b.port, async (redis) => {
       const list = (await redis.call('NSLIST')) as string[]
-      if (!list.includes(b.namespace)) {
-        await redis.call('NSNEW', b.namespace)
-        await redis.call('NSSET', b.namespace, 'mode', b.role === 'data' ? 'seq' : 'user')
-        if (b.password) await redis.call('NSSET', b.namespace, 'password', b.password)
-        if (b.maxsize !== null) await redis.call('NSSET', b.namespace, 'maxsize', String(b.maxsize))
-      }
-    } finally {
-      redis.disconnect()
-    }
+      if (list.includes(b.namespace)) return
+      await redis.call('NSNEW', b.namespace)
+      await redis.call('NSSET', b.namespace, 'mode', b.role === 'data' ? 'seq' : 'user')
+      if (b.password) await redis.call('NSSET', b.namespace, 'password', b.password)
+      if (b.maxsize !== null) await redis.call('NSSET', b.namespace, 'maxsize', String(b.maxsize))
+    })
   }
 
   /** Stops a backend (its port refuses connections until {@link up}). */

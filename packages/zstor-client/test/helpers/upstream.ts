@@ -12,21 +12,14 @@ import {
   padAndSplit,
   parseHexKey,
 } from '@qsfs/zstor-codec'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import { connectTo } from './backend-client.js'
 import type { TestBackend } from './cluster.js'
 
-function connect(b: TestBackend): Promise<Redis> {
-  const redis = new Redis({
-    host: '127.0.0.1',
-    port: b.port,
-    lazyConnect: true,
-    enableReadyCheck: false,
-    protocol: 2,
-  })
-  return redis.connect().then(async () => {
-    await redis.call('SELECT', b.namespace)
-    return redis
-  })
+async function connect(b: TestBackend): Promise<Redis> {
+  const redis = await connectTo(b.port)
+  await redis.call('SELECT', b.namespace)
+  return redis
 }
 
 class Bincode {
