@@ -9,8 +9,9 @@
  * k and m (upstream re-encodes with the config's k/m but records the old ones).
  * @module
  */
-import { blake2b128, coderFor, type Metadata, type ShardLocation } from '@qsfs/zstor-codec'
+import { coderFor, type Metadata, type ShardLocation } from '@qsfs/zstor-codec'
 import { configuredBackend, findBackend, locationLabel } from './backend/locate.js'
+import { checksumHolds } from './checksum.js'
 import type { BackendConfig } from './config/index.js'
 import { allDataConfigs, type ClientContext } from './context.js'
 import { type BadShard, fetchShards } from './data/fetch-shards.js'
@@ -30,8 +31,6 @@ export interface RebuildResult {
   /** What was wrong, shard by shard. */
   readonly problems: readonly (BadShard & { object: number })[]
 }
-
-const equal = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0
 
 /** Rebuilds one object; returns its new metadata, or the same object when nothing was wrong. */
 async function rebuildObject(
@@ -83,7 +82,7 @@ async function rebuildObject(
   let rebuilt = 0
   for (const i of [...redo].sort((a, b) => a - b)) {
     const shard = full[i]!
-    if (!equal(blake2b128(shard), meta.shardChecksums[i]!)) {
+    if (!checksumHolds(shard, meta.shardChecksums[i]!)) {
       throw new RetrieveError(
         'ERR_TOO_FEW_SHARDS',
         `object ${object}: rebuilt shard ${i} does not match its recorded checksum`,

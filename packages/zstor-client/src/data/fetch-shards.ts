@@ -5,8 +5,9 @@
  * hold their checksums, and reports every shard it found bad, for repair.
  * @module
  */
-import { blake2b128, type Metadata } from '@qsfs/zstor-codec'
+import type { Metadata } from '@qsfs/zstor-codec'
 import { findBackend, locationLabel } from '../backend/locate.js'
+import { checksumHolds } from '../checksum.js'
 import { allDataConfigs, type ClientContext } from '../context.js'
 import { readShard } from './shard-io.js'
 
@@ -26,8 +27,6 @@ export interface FetchedShards {
   readonly bad: BadShard[]
 }
 
-const equal = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0
-
 /** Fetches and checks shard `i`; resolves to the shard or a reason it is bad. Never rejects. */
 async function fetchOne(ctx: ClientContext, meta: Metadata, i: number): Promise<Uint8Array | string> {
   const location = meta.locations[i]!
@@ -36,7 +35,7 @@ async function fetchOne(ctx: ClientContext, meta: Metadata, i: number): Promise<
     const shard = await readShard(ctx.pool.get(config), location.keys)
     if (!shard) return 'missing on the backend'
     if (shard.length !== meta.shardSize) return `${shard.length} bytes, ${meta.shardSize} expected`
-    if (!equal(blake2b128(shard), meta.shardChecksums[i]!)) return 'checksum mismatch'
+    if (!checksumHolds(shard, meta.shardChecksums[i]!)) return 'checksum mismatch'
     return shard
   } catch (error) {
     ctx.pool.markFailed(config.label, (error as Error).message)

@@ -6,7 +6,6 @@
  * @module
  */
 import {
-  blake2b128,
   createCipher,
   createStandardRs,
   decompress,
@@ -15,6 +14,7 @@ import {
   type UpstreamMetadata,
 } from '@qsfs/zstor-codec'
 import { findBackend, locationLabel } from '../backend/locate.js'
+import { checksumHolds } from '../checksum.js'
 import { allDataConfigs, type ClientContext } from '../context.js'
 import { RetrieveError } from '../errors.js'
 import type { BadShard } from './fetch-shards.js'
@@ -26,8 +26,6 @@ function keyBytes(key: UpstreamKey): Buffer {
   else out.writeBigUInt64LE(key.value)
   return out
 }
-
-const equal = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0
 
 /** The object an upstream record describes, checked against its BLAKE2b-128. */
 export async function retrieveUpstream(ctx: ClientContext, meta: UpstreamMetadata): Promise<Uint8Array> {
@@ -46,7 +44,7 @@ export async function retrieveUpstream(ctx: ClientContext, meta: UpstreamMetadat
           info.keys.map(keyBytes),
         )
         if (!shard) bad.push({ index: info.shardIdx, backend: label, reason: 'missing on the backend' })
-        else if (!equal(blake2b128(shard), info.checksum))
+        else if (!checksumHolds(shard, info.checksum))
           bad.push({ index: info.shardIdx, backend: label, reason: 'checksum mismatch' })
         else if (info.shardIdx < n) stripe[info.shardIdx] = shard
       } catch (error) {
@@ -71,7 +69,7 @@ export async function retrieveUpstream(ctx: ClientContext, meta: UpstreamMetadat
   try {
     const compressed = cipher.decrypt(joinAndUnpad(data as Uint8Array[]))
     const plain = await decompress(compressed, 'snappy')
-    if (!equal(blake2b128(plain), meta.checksum)) {
+    if (!checksumHolds(plain, meta.checksum)) {
       throw new RetrieveError(
         'ERR_TOO_FEW_SHARDS',
         'the decoded upstream object does not match its recorded checksum',

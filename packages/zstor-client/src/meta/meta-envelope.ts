@@ -23,6 +23,7 @@ import {
   joinAndUnpad,
   padAndSplit,
 } from '@qsfs/zstor-codec'
+import { checksumHolds } from '../checksum.js'
 import { MetaStoreError } from '../errors.js'
 
 const MAGIC_0 = 0x51 // 'Q'
@@ -37,8 +38,6 @@ export function metaCode(n: number): { k: number; m: number } {
   const k = Math.max(1, Math.floor(n / 2))
   return { k, m: n - k }
 }
-
-const equal = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0
 
 /** The `n` values, one per meta backend in config order, that hold `record`. */
 export async function sealRecord(record: Uint8Array, key: Uint8Array, n: number): Promise<Buffer[]> {
@@ -81,7 +80,7 @@ function readSlot(value: Uint8Array): Slot | null {
   const body = value.subarray(0, value.length - CHECKSUM_LENGTH)
   const sum = value.subarray(value.length - CHECKSUM_LENGTH)
   if (value[0] === MAGIC_0 && value[1] === MAGIC_1) {
-    if (body.length < HEADER || value[2] !== VERSION || !equal(blake2b128(body), sum)) return null
+    if (body.length < HEADER || value[2] !== VERSION || !checksumHolds(body, sum)) return null
     const k = value[3]!
     const m = value[4]!
     const index = value[5]!
@@ -91,7 +90,7 @@ function readSlot(value: Uint8Array): Slot | null {
   }
   const index = value[0]!
   const shard = body.subarray(1)
-  if (index >= UPSTREAM_N || !equal(blake2b128(shard), sum)) return null
+  if (index >= UPSTREAM_N || !checksumHolds(shard, sum)) return null
   return { k: UPSTREAM_K, m: UPSTREAM_N - UPSTREAM_K, index, stamp: 0n, shard }
 }
 
