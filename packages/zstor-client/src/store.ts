@@ -105,20 +105,33 @@ function asAsync(source: StreamSource): AsyncIterable<Uint8Array> {
   })()
 }
 
+/** The record a store replaces, if any. An unreadable one must not block the store: it is replaced. */
+function loadPrevious(ctx: ClientContext, key: string): ReturnType<typeof loadRecord> {
+  return loadRecord(ctx, key).catch((error) => {
+    if (error instanceof ZstorError && error.code === 'ERR_META_CORRUPT') return null
+    throw error
+  })
+}
+
 /** Stores the bytes of `source` under `options.path`, replacing what was stored there. */
 export async function storeStream(
   ctx: ClientContext,
   source: StreamSource,
   options: StoreStreamOptions,
 ): Promise<StoreResult> {
+  const key = metaKey(ctx.config.meta.prefix, options.path, ctx.config.root)
+  return storeReplacing(ctx, source, options, key, await loadPrevious(ctx, key))
+}
+
+async function storeReplacing(
+  ctx: ClientContext,
+  source: StreamSource,
+  options: StoreStreamOptions,
+  key: string,
+  previous: Awaited<ReturnType<typeof loadRecord>>,
+): Promise<StoreResult> {
   const { config } = ctx
   const path = relativeToRoot(options.path, config.root)
-  const key = metaKey(config.meta.prefix, options.path, config.root)
-  const previous = await loadRecord(ctx, key).catch((error) => {
-    // An unreadable old record must not block a new store; it is replaced.
-    if (error instanceof ZstorError && error.code === 'ERR_META_CORRUPT') return null
-    throw error
-  })
   await loadWasmChecksum().catch(() => undefined)
   const hash = createBlake2b128()
   const count = { bytes: 0 }
@@ -208,17 +221,16 @@ export async function storeFile(
     throw new StoreError('ERR_STORE_PATH', (error as Error).message)
   }
   const key = metaKey(ctx.config.meta.prefix, keyFile, ctx.config.root)
-  const existing = await loadRecord(ctx, key).catch(() => null)
+  const existing = await loadPrevious(ctx, key)
   if (existing?.record.kind === 'qsfs' && existing.record.size === info.size) {
     const checksum = await hashFile(file)
     if (Buffer.compare(checksum, existing.record.checksum) === 0) {
       return { key, path: existing.record.path, size: info.size, checksum, skipped: true, metaMissing: [] }
     }
   }
-  return storeStream(ctx, createReadStream(file, { highWaterMark: 1 << 20 }), {
-    path: keyFile,
-    size: info.size,
-  })
+  const source = createReadStream(file, { highWaterMark: 1 << 20 })
+  // The record read for the comparison is the one the store replaces: no second read.
+  return storeReplacing(ctx, source, { path: keyFile, size: info.size }, key, existing)
 }
 
 /** BLAKE2b-128 of a file's bytes, read as a stream. */

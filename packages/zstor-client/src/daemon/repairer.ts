@@ -109,8 +109,11 @@ export class Repairer {
     for (const key of keys) {
       if (this.#stopped) break
       try {
-        metaShardsRebuilt += await ctx.meta.repair(key)
-        if (!(await this.#needsRepair(key))) continue
+        // rebuildKey repairs the metadata shards itself; only objects it skips need it here.
+        if (!(await this.#needsRepair(key))) {
+          metaShardsRebuilt += await ctx.meta.repair(key)
+          continue
+        }
         const result = await client.rebuildKey(key)
         shardsRebuilt += result.shardsRebuilt
         metaShardsRebuilt += result.metaShardsRebuilt
