@@ -80,29 +80,17 @@ async function deleteWritten(ctx: ClientContext, written: readonly WrittenShard[
   await Promise.all(written.map((w) => deleteShard(ctx.pool.get(w.backend), w.keys).catch(() => undefined)))
 }
 
+/** `source` as it passes to the encoder, hashed and counted on the way (`for await` takes sync iterables too). */
 async function* tap(
-  source: AsyncIterable<Uint8Array>,
+  source: StreamSource,
   hash: ReturnType<typeof createBlake2b128>,
   count: { bytes: number },
 ) {
-  for await (const chunk of source) {
+  for await (const chunk of source instanceof Uint8Array ? [source] : source) {
     hash.update(chunk)
     count.bytes += chunk.length
     yield chunk
   }
-}
-
-function asAsync(source: StreamSource): AsyncIterable<Uint8Array> {
-  if (source instanceof Uint8Array) {
-    return (async function* () {
-      yield source
-    })()
-  }
-  if (Symbol.asyncIterator in source) return source as AsyncIterable<Uint8Array>
-  const iterable = source as Iterable<Uint8Array>
-  return (async function* () {
-    yield* iterable
-  })()
 }
 
 /** The record a store replaces, if any. An unreadable one must not block the store: it is replaced. */
@@ -139,7 +127,7 @@ async function storeReplacing(
   const written: WrittenShard[] = []
   const objects: Metadata[] = []
   try {
-    const encoded = encodeStream(tap(asAsync(source), hash, count), {
+    const encoded = encodeStream(tap(source, hash, count), {
       k: config.minimalShards,
       m: config.expectedShards - config.minimalShards,
       compression: config.compression,

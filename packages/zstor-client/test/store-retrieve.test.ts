@@ -58,6 +58,21 @@ describe('store and retrieve', () => {
     expect((await client.store(file)).skipped).toBe(true)
   })
 
+  it('storeStream takes a Uint8Array or a sync iterable of chunks as well as a stream', async () => {
+    const bytes = randomBytes(70_000)
+    for (const [name, source] of [
+      ['buffer', bytes],
+      ['chunks', [bytes.subarray(0, 1000), bytes.subarray(1000)]],
+    ] as const) {
+      const path = join(dir, `stream-${name}`)
+      expect((await client.storeStream(source, { path })).size).toBe(bytes.length)
+      const { chunks } = await client.retrieveStream(path)
+      const parts: Uint8Array[] = []
+      for await (const chunk of chunks) parts.push(chunk)
+      expect(Buffer.concat(parts).equals(bytes)).toBe(true)
+    }
+  })
+
   it('retrieving a path never stored is ERR_NOT_FOUND', async () => {
     await expect(client.retrieve(join(dir, 'never'))).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' })
   })
