@@ -9,6 +9,9 @@
  * - {@link Hooks.runSync}: `spawnSync`, which blocks the whole event loop until the hook
  *   exits, as upstream's single thread blocks. Used only where a synchronous code path must
  *   know the exit status before it goes on (`jump-index` inside a SET).
+ *
+ * An embedder may give a {@link ZdbHookHandler} instead of an executable: it is called
+ * in-process with the same events, arguments and blocking rules, and listed with pid 0.
  * @module
  */
 import { type SpawnOptions, spawn, spawnSync } from 'node:child_process'
@@ -21,6 +24,17 @@ export const HOOK_EXPIRE_SECONDS = 300
 
 /** Exit status recorded when the hook could not be started (upstream's child exits 1 after a failed `execv`). */
 const SPAWN_FAILED_STATUS = 1
+
+/**
+ * An in-process hook: `args` are what an executable gets after the zdbid; the result is its
+ * exit status (0 = success). Throwing, rejecting or returning a non-integer counts as status 1.
+ * `jump-index` runs inside a synchronous SET, so its status is used only if returned
+ * synchronously: a Promise there counts as 1 (INDEX DIRTY kept) whatever it resolves to.
+ */
+export type ZdbHookHandler = (event: string, args: readonly string[]) => number | Promise<number>
+
+/** Status of a handler that threw, rejected or answered something else than an integer. */
+const HANDLER_FAILED_STATUS = 1
 
 /** One run, as `HOOKS` lists it. */
 export interface HookRun {
@@ -38,18 +52,19 @@ export interface HookRun {
 }
 
 export interface HooksOptions {
-  /** The executable (`--hook`). */
-  exe: string
+  /** The executable (`--hook`), or an in-process handler. */
+  exe: string | ZdbHookHandler
   logger: ZdbLogger
   /** Unix time in seconds. */
   now: () => number
 }
 
 export class Hooks {
-  /** As given: the hook's `argv[0]`. */
+  /** As given: the hook's `argv[0]`, or `<function>` for a handler (for messages). */
   readonly exe: string
   /** Resolved against the working directory, never looked up in PATH (upstream uses `execv`). */
   readonly #path: string
+  readonly #handler: ZdbHookHandler | undefined
   /** `tcp://<listen>:<port>`; set once the listener is bound. */
   zdbid = 'unknown-id'
   readonly #logger: ZdbLogger
@@ -57,24 +72,27 @@ export class Hooks {
   readonly #runs: HookRun[] = []
 
   constructor(options: HooksOptions) {
-    this.exe = options.exe
-    this.#path = resolve(options.exe)
+    const { exe } = options
+    this.#handler = typeof exe === 'function' ? exe : undefined
+    this.exe = typeof exe === 'function' ? '<function>' : exe
+    this.#path = resolve(this.exe)
     this.#logger = options.logger
     this.#now = options.now
   }
 
   /** Starts a hook and does not wait for it. */
   fire(name: string, args: readonly string[] = []): void {
-    void this.#start(name, args, false)
+    void (this.#handler ? this.#call(this.#handler, name, args, false) : this.#start(name, args, false))
   }
 
   /** Starts a hook and resolves with its exit status (the caller reports a failure). */
   run(name: string, args: readonly string[] = []): Promise<number> {
-    return this.#start(name, args, true)
+    return this.#handler ? this.#call(this.#handler, name, args, true) : this.#start(name, args, true)
   }
 
   /** Runs a hook to completion, blocking the event loop, and returns its exit status. */
   runSync(name: string, args: readonly string[] = []): number {
+    if (this.#handler) return this.#callSync(this.#handler, name, args)
     const record = this.#record(name, args)
     const result = spawnSync(this.#path, [name, this.zdbid, ...args], this.#spawnOptions())
     record.pid = result.pid ?? 0
@@ -119,6 +137,61 @@ export class Hooks {
     })
   }
 
+  /** Calls a handler; resolves (never rejects) with its status once its result settles. */
+  async #call(
+    handler: ZdbHookHandler,
+    name: string,
+    args: readonly string[],
+    awaited: boolean,
+  ): Promise<number> {
+    const record = this.#record(name, args)
+    try {
+      // Called before the first await: the handler runs where an executable would be spawned.
+      record.status = this.#status(name, await handler(name, record.args))
+    } catch (err) {
+      this.#logger.warn(`hook ${name}: handler failed: ${String(err)}`)
+      record.status = HANDLER_FAILED_STATUS
+    }
+    record.finished = this.#now()
+    if (!awaited) this.#logged(record)
+    return record.status
+  }
+
+  /** A handler whose status is needed now: a Promise cannot be waited for, so it counts as 1. */
+  #callSync(handler: ZdbHookHandler, name: string, args: readonly string[]): number {
+    const record = this.#record(name, args)
+    try {
+      const result = handler(name, record.args)
+      if (isThenable(result)) {
+        this.#logger.warn(
+          `hook ${name}: the handler returned a Promise, but ${name} needs its status synchronously; counted as status 1`,
+        )
+        // Still observe it, so a rejection is logged instead of crashing the process.
+        result.then(undefined, (err: unknown) =>
+          this.#logger.warn(`hook ${name}: handler failed: ${String(err)}`),
+        )
+        record.status = HANDLER_FAILED_STATUS
+      } else {
+        record.status = this.#status(name, result)
+      }
+    } catch (err) {
+      this.#logger.warn(`hook ${name}: handler failed: ${String(err)}`)
+      record.status = HANDLER_FAILED_STATUS
+    }
+    record.finished = this.#now()
+    this.#logged(record)
+    return record.status
+  }
+
+  /** A handler's answer as an exit status; JavaScript callers can return anything. */
+  #status(name: string, result: unknown): number {
+    if (Number.isInteger(result)) return result as number
+    this.#logger.warn(
+      `hook ${name}: the handler returned ${String(result)}, not an integer status; counted as 1`,
+    )
+    return HANDLER_FAILED_STATUS
+  }
+
   /** No shell; the hook shares the server's stdout and stderr, as upstream's forked child does. */
   #spawnOptions(): SpawnOptions {
     return { argv0: this.exe, stdio: ['ignore', 'inherit', 'inherit'] }
@@ -144,6 +217,10 @@ export class Hooks {
     }
     this.#runs.length = kept
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
 }
 
 /**

@@ -7,8 +7,10 @@ import { randomInt } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { ServerState } from './commands/context.js'
+import type { NamespaceFilesView } from './embedder.js'
+import * as embedder from './embedder.js'
 import { ZdbHookError, ZdbOptionError } from './errors.js'
-import { Hooks } from './hooks.js'
+import { Hooks, type ZdbHookHandler } from './hooks.js'
 import { acquireLock, type DirectoryLock } from './lockfile.js'
 import { silentLogger, type ZdbLogger } from './logger.js'
 import { MissingData } from './missing-data.js'
@@ -21,6 +23,7 @@ import { VERSION } from './version.js'
 import { Waits } from './waits.js'
 import { WriteBatch } from './write-batch.js'
 
+export type { NamespaceFilesView } from './embedder.js'
 export {
   ZdbAddressInUseError,
   ZdbFormatError,
@@ -32,6 +35,7 @@ export {
   type ZdbServerErrorCode,
   ZdbUnsupportedError,
 } from './errors.js'
+export type { ZdbHookHandler } from './hooks.js'
 export { consoleLogger, silentLogger, type ZdbLogger } from './logger.js'
 export type { NamespaceMode, ServerMode } from './namespace.js'
 
@@ -93,8 +97,18 @@ export interface ZdbServerOptions {
    * spec zdb.md §3; zdbid is `tcp://<host>:<bound port>`. Blocking events: `namespaces-init`,
    * `ready` (a non-zero exit aborts the start with {@link ZdbHookError}), `close`, `jump-index`
    * (exit 0 resets INDEX DIRTY) and `missing-data` (exit 0: the read is retried once).
+   *
+   * A {@link ZdbHookHandler} instead is called in-process with the same events and arguments
+   * (after the zdbid), and its status is used as the exit status under the same rules. A
+   * `jump-index` handler must answer synchronously: a returned Promise counts as status 1.
    */
-  hook?: string
+  hook?: string | ZdbHookHandler
+  /**
+   * Called with the absolute path of a data file that is not its namespace's current one
+   * each time a request reads it (e.g. to keep an LRU of the data files kept locally). It is
+   * on the read path: keep it cheap. A throw is logged and ignored.
+   */
+  onDataRead?: (path: string) => void
   /** Where messages go (default: nowhere). */
   logger?: ZdbLogger
   /** Unix time in seconds used for entry timestamps (default: the system clock); for tests. */
@@ -111,6 +125,22 @@ export interface ZdbServer {
     /** The Unix socket path, if any. */
     readonly socket: string | undefined
   }
+  /** The files of every open namespace (empty once closed). */
+  namespaceFiles(): NamespaceFilesView[]
+  /**
+   * Removes `ids` from INDEX DIRTY of namespace `name` (no-op for an unknown namespace), as
+   * INDEX DIRTY RESET does for all. An edit made between reading the ids and this call would be
+   * forgotten, so clear them right before copying the files (an edit during the copy marks its
+   * file dirty again) and keep the ids yourself if the copy fails.
+   */
+  clearDirty(name: string, ids: readonly number[]): void
+  /**
+   * Closes the server's cached read descriptor of old data file `path` (absolute, as
+   * {@link namespaceFiles} and the hooks name it), so that an unlink frees its space; the next
+   * read of it then meets a missing file (the `missing-data` hook, or a read error). False,
+   * doing nothing, for the current data file of its namespace or a path of no namespace.
+   */
+  releaseDataFile(path: string): boolean
   /** Stops listening, ends every connection, closes the files and releases the locks. */
   close(): Promise<void>
 }
@@ -160,9 +190,14 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
     throw new ZdbOptionError(`maxsize must be a non-negative integer (bytes), got ${maxsize}`)
   }
   const hookExe = options.hook
-  if (hookExe !== undefined && (typeof hookExe !== 'string' || hookExe === '')) {
-    throw new ZdbOptionError('hook must be the non-empty path of an executable')
+  if (
+    hookExe !== undefined &&
+    typeof hookExe !== 'function' &&
+    (typeof hookExe !== 'string' || hookExe === '')
+  ) {
+    throw new ZdbOptionError('hook must be the non-empty path of an executable or a function')
   }
+  const onDataRead = checkedDataRead(options.onDataRead, logger)
   // Passwords are compared as bytes; a latin1 string holds them one byte per character.
   const adminPassword = admin === undefined ? undefined : Buffer.from(admin, 'utf8').toString('latin1')
   if (dataDir === indexDir) {
@@ -205,6 +240,7 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
         sync,
         secure,
         ...(hooks ? { hooks, missingData } : {}),
+        ...(onDataRead ? { onDataRead } : {}),
       },
       {
         ...(maxsize !== undefined ? { maxsize } : {}),
@@ -232,7 +268,7 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
         throw new ZdbHookError(
           'ready',
           status,
-          `the ready hook (${hookExe}) exited with status ${status}; the server did not start`,
+          `the ready hook (${hooks.exe}) exited with status ${status}; the server did not start`,
         )
       }
     }
@@ -255,6 +291,9 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
     let closed: Promise<void> | undefined
     return {
       address: { host: bound.host, port: bound.port, socket: bound.socket },
+      namespaceFiles: () => embedder.namespaceFiles(opened),
+      clearDirty: (name, ids) => opened.get(name)?.clearDirty(ids),
+      releaseDataFile: (path) => embedder.releaseDataFile(opened, path),
       close() {
         closed ??= (async () => {
           await bound.close()
@@ -282,5 +321,21 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
     namespaces?.close()
     for (const lock of locks) lock.release()
     throw err
+  }
+}
+
+/** Validates `onDataRead` and keeps an embedder's bug from failing the read that called it. */
+function checkedDataRead(
+  fn: ZdbServerOptions['onDataRead'],
+  logger: ZdbLogger,
+): ((path: string) => void) | undefined {
+  if (fn === undefined) return undefined
+  if (typeof fn !== 'function') throw new ZdbOptionError('onDataRead must be a function')
+  return (path) => {
+    try {
+      fn(path)
+    } catch (err) {
+      logger.warn(`onDataRead(${path}) failed: ${String(err)}`)
+    }
   }
 }

@@ -78,6 +78,8 @@ export interface NamespaceFilesOptions {
   onMissingData?: (path: string) => void
   /** Called after each rotation to files N+1 (the `jump-index` / `jump-data` hooks). */
   onRotate?: (rotation: Rotation) => void
+  /** Called with the path of a non-current data file each time a read opened or reused it. */
+  onDataRead?: (path: string) => void
 }
 
 /** The files left and the files started by a rotation. */
@@ -112,6 +114,7 @@ export class NamespaceFiles {
   readonly #onDeferred: () => void
   readonly #onMissingData: (path: string) => void
   readonly #onRotate: (rotation: Rotation) => void
+  readonly #onDataRead: ((path: string) => void) | undefined
   readonly #sync: SyncPolicy
   readonly #secure: boolean
   #lastSync = Date.now()
@@ -151,6 +154,7 @@ export class NamespaceFiles {
     this.#onDeferred = options.onDeferred ?? (() => {})
     this.#onMissingData = options.onMissingData ?? (() => {})
     this.#onRotate = options.onRotate ?? (() => {})
+    this.#onDataRead = options.onDataRead
     this.#sync = options.sync ?? { mode: 'none' }
     this.#secure = options.secure ?? false
   }
@@ -452,12 +456,25 @@ export class NamespaceFiles {
   #dataFdFor(dataId: number): number {
     if (dataId === this.#fileId) return this.#dataFd
     const path = dataFilePath(this.dataDir, dataId)
+    let fd: number
     try {
-      return this.#dataReaders.get(path)
+      fd = this.#dataReaders.get(path)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.#onMissingData(path)
       throw err
     }
+    this.#onDataRead?.(path)
+    return fd
+  }
+
+  /**
+   * Closes the cached read descriptor of old data file `d<dataId>`, so that once unlinked its
+   * space is freed and the next read meets a missing file. False for the current file.
+   */
+  releaseDataReader(dataId: number): boolean {
+    if (dataId === this.#fileId) return false
+    this.#dataReaders.drop(dataFilePath(this.dataDir, dataId))
+    return true
   }
 
   /** Size of `d<dataId>`, undefined if it does not exist (after the missing-data check). */

@@ -69,6 +69,8 @@ export interface NamespaceOptions {
   hooks?: Hooks
   /** `--hook`: reads of a missing old data file defer to the `missing-data` hook. */
   missingData?: MissingData
+  /** The embedder's `onDataRead`: told of every read of a non-current data file. */
+  onDataRead?: (path: string) => void
 }
 
 export type SetOutcome = 'written' | 'unchanged'
@@ -178,6 +180,7 @@ export class Namespace implements BatchMember {
       deferred: () => this.#options.batch?.open ?? false,
       onDeferred: () => this.#options.batch?.markDirty(this),
       onRotate: (rotation) => this.#rotated(rotation),
+      onDataRead: this.#options.onDataRead,
       ...(this.#options.missingData
         ? { onMissingData: (path: string) => this.#options.missingData?.check(path) }
         : {}),
@@ -388,6 +391,20 @@ export class Namespace implements BatchMember {
     this.#dirty.clear()
   }
 
+  /** Removes `ids` from INDEX DIRTY (an embedder saved those index files). */
+  clearDirty(ids: readonly number[]): void {
+    for (const id of ids) this.#dirty.delete(id)
+  }
+
+  /**
+   * Closes the cached read descriptor of `d<fileId>` (see {@link NamespaceFiles.releaseDataReader});
+   * false, doing nothing, for the current data file and for ids past it.
+   */
+  releaseDataFile(fileId: number): boolean {
+    if (this.#closed || fileId > this.#files.fileId) return false
+    return this.#files.releaseDataReader(fileId)
+  }
+
   /** `namespace-closing` arguments (spec §3): ns, current index file, current data file, dirty ids. */
   closingHookArgs(): string[] {
     const id = this.#files.fileId
@@ -401,8 +418,8 @@ export class Namespace implements BatchMember {
 
   /**
    * After a rotation (spec §3): `jump-index` runs to completion first — with `spawnSync`, so the
-   * event loop waits as upstream's thread does — and exit 0 resets the dirty set; then
-   * `jump-data` starts without being waited for.
+   * event loop waits as upstream's thread does, or as a handler that must answer synchronously —
+   * and status 0 resets the dirty set; then `jump-data` starts without being waited for.
    */
   #rotated(rotation: Rotation): void {
     const hooks = this.#options.hooks
