@@ -16,6 +16,16 @@ export type { CheckResult } from './check.js'
 export { createZstorClient, type ZstorClient, type ZstorClientOptions } from './client.js'
 export * from './config/index.js'
 export type { ClientContext, ClientCounters } from './context.js'
+export type { UploadJob } from './daemon/journal.js'
+export { type Daemon, type DaemonOptions, queueDirOf, startDaemon } from './daemon/monitor.js'
+export type { DaemonCommand, DaemonResponse } from './daemon/protocol.js'
+export { sendCommand, socketIsLive } from './daemon/socket.js'
+export {
+  type QueueStats,
+  UploadQueue,
+  type UploadQueueOptions,
+  type UploadTarget,
+} from './daemon/upload-queue.js'
 export type { BadShard } from './data/fetch-shards.js'
 export {
   BackendError,

@@ -10,8 +10,11 @@ import { rm } from 'node:fs/promises'
 import type { ZstorClient } from '../client.js'
 import { Journal, jobId, type UploadJob } from './journal.js'
 
+/** What the queue uploads with: a client, or anything that stores like one (e.g. through a daemon). */
+export type UploadTarget = Pick<ZstorClient, 'store'>
+
 export interface UploadQueueOptions {
-  readonly client: ZstorClient
+  readonly client: UploadTarget
   readonly dir: string
   /** Uploads run at once. */
   readonly concurrency?: number
