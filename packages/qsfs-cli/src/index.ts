@@ -1,5 +1,23 @@
 /**
  * @module @qsfs/qsfs-cli
- * Not built yet: see the package README for what it will be.
+ * One QSFS node (shared/specs/zdbfs-and-glue.md §3–4): a local zdb whose closed segments,
+ * index files and descriptors are uploaded through zstor, a FUSE mount on it, fetch-on-miss,
+ * LRU eviction of uploaded segments, and recovery of a lost node from its config and key.
+ * The `qsfs` command is `dist/cli/main.js`.
  */
-export const PACKAGE_STATUS = 'planned' as const
+export {
+  type CheckReport,
+  checkNode,
+  type FileCheck,
+  type FileState,
+  type RepairReport,
+  repairNode,
+} from './check.js'
+export { type NodeLayout, nodeLayout } from './config/layout.js'
+export { DEFAULTS, loadNodeConfig, type NodeConfig, parseNodeConfig } from './config/node-config.js'
+export { formatSize, parseSize } from './config/sizes.js'
+export { QsfsError, type QsfsErrorCode } from './errors.js'
+export { type InitOptions, type InitResult, initNode } from './init.js'
+export { type QsfsNode, type RuntimeInfo, type StartNodeOptions, startNode } from './node/node.js'
+export { type RecoverOptions, type RecoverResult, recoverNode } from './recover.js'
+export type * from './status/types.js'
