@@ -2,7 +2,7 @@
  * What each `qsfs` command does.
  * @module
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { get } from 'node:http'
 import { resolve } from 'node:path'
 import { checkNode, repairNode } from '../check.js'
 import { nodeLayout } from '../config/layout.js'
@@ -12,7 +12,7 @@ import { QsfsError } from '../errors.js'
 import { initNode } from '../init.js'
 import { runDaemonProcess } from '../node/daemon-process.js'
 import { runMountProcess } from '../node/mount-process.js'
-import { type RuntimeInfo, startNode } from '../node/node.js'
+import { startNode } from '../node/node.js'
 import { offlineStatus } from '../node/offline-status.js'
 import { isAlive, runningPid } from '../node/pid-lock.js'
 import { recoverNode } from '../recover.js'
@@ -102,18 +102,33 @@ async function down(dir: string, v: Run['values']): Promise<number> {
   return 0
 }
 
+/** GET /api/status from the running node's Unix socket. */
+function fetchStatus(socketPath: string): Promise<NodeStatus> {
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) =>
+      reject(new QsfsError('ERR_NODE_NOT_RUNNING', `the node's status socket ${socketPath}: ${why}`))
+    const req = get({ socketPath, path: '/api/status', timeout: 10_000 }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        body += chunk
+      })
+      res.on('end', () => {
+        if (res.statusCode !== 200) return fail(`answered ${res.statusCode}: ${body.trim()}`)
+        resolve(JSON.parse(body) as NodeStatus)
+      })
+    })
+    req.on('timeout', () => req.destroy(new Error('no answer in 10 s')))
+    req.on('error', (error) => fail(error.message))
+  })
+}
+
 async function status(dir: string, v: Run['values']): Promise<number> {
   const layout = nodeLayout(loadNodeConfig(dir).dir)
   let report: NodeStatus
   let running = false
-  const runtime = existsSync(layout.runtimeFile)
-    ? (JSON.parse(readFileSync(layout.runtimeFile, 'utf8')) as RuntimeInfo)
-    : null
-  if (runtime && runningPid(layout.pidFile) !== null && runtime.statusUrl) {
-    const response = await fetch(new URL('/api/status', runtime.statusUrl))
-    if (!response.ok)
-      throw new QsfsError('ERR_NODE_START', `the node's status page answered ${response.status}`)
-    report = (await response.json()) as NodeStatus
+  if (runningPid(layout.pidFile) !== null) {
+    report = await fetchStatus(layout.statusSocket)
     running = true
   } else {
     report = await offlineStatus(dir)

@@ -16,6 +16,8 @@ export interface NodeLayout {
   /** What a running node tells other commands (status URL, pids). */
   readonly runtimeFile: string
   readonly zdbSocket: string
+  /** The status API on a Unix socket, always on (the page's TCP address may be off). */
+  readonly statusSocket: string
   readonly zstorSocket: string
   readonly zstorRuntimeConfig: string
   /** Copies of open segments waiting for upload. */
@@ -37,6 +39,7 @@ export function nodeLayout(dir: string): NodeLayout {
     pidFile: join(run, 'qsfs.pid'),
     runtimeFile: join(run, 'node.json'),
     zdbSocket: join(run, 'zdb.sock'),
+    statusSocket: join(run, 'status.sock'),
     zstorSocket: join(run, 'zstor.sock'),
     zstorRuntimeConfig: join(run, 'zstor.toml'),
     staging: join(state, 'staging'),

@@ -40,6 +40,8 @@ export interface RuntimeInfo {
   readonly startedAt: number
   readonly mountpoint: string
   readonly statusUrl: string | null
+  /** The status API (`/api/status`) over HTTP on this Unix socket. */
+  readonly statusSocket: string
   readonly zdbSocket: string
   readonly daemonPid: number | null
   readonly mountPid: number | null
@@ -91,13 +93,18 @@ export async function startNode(options: StartNodeOptions): Promise<QsfsNode> {
     const entry = cliEntry()
     const link = daemonLink(layout.zstorSocket)
     let offloader: Offloader | null = null
+    // Rewrites run/node.json with the new pids once it exists.
+    let restarted = () => {}
     const daemon = new Child({
       name: 'zstor daemon',
       entry,
       args: ['_daemon', '--dir', config.dir],
       logFile: join(layout.logs, 'zstor.log'),
       log,
-      onRestart: () => offloader?.outbox.kick(),
+      onRestart: () => {
+        offloader?.outbox.kick()
+        restarted()
+      },
     })
     await daemon.start()
     cleanup.push(() => daemon.stop())
@@ -124,6 +131,7 @@ export async function startNode(options: StartNodeOptions): Promise<QsfsNode> {
         args: ['_mount', '--dir', config.dir, '--mountpoint', config.mountpoint],
         logFile: join(layout.logs, 'zdbfs.log'),
         log,
+        onRestart: () => restarted(),
       })
       await m.start()
       mount = m
@@ -143,6 +151,8 @@ export async function startNode(options: StartNodeOptions): Promise<QsfsNode> {
     })
     source.start()
     cleanup.push(() => source.stop())
+    const local = await startStatusServer({ socket: layout.statusSocket, status: () => source.status() })
+    cleanup.push(() => local.close())
     let statusServer: StatusServer | null = null
     if (config.status) {
       statusServer = await startStatusServer({ ...config.status, status: () => source.status() })
@@ -154,11 +164,18 @@ export async function startNode(options: StartNodeOptions): Promise<QsfsNode> {
       startedAt: Date.now(),
       mountpoint: config.mountpoint,
       statusUrl: statusServer?.url ?? null,
+      statusSocket: layout.statusSocket,
       zdbSocket: layout.zdbSocket,
       daemonPid: daemon.pid,
       mountPid: mount?.pid ?? null,
     }
-    writeFileSync(layout.runtimeFile, `${JSON.stringify(runtime, null, 2)}\n`)
+    const writeRuntime = () =>
+      writeFileSync(
+        layout.runtimeFile,
+        `${JSON.stringify({ ...runtime, daemonPid: daemon.pid, mountPid: mount?.pid ?? null }, null, 2)}\n`,
+      )
+    writeRuntime()
+    restarted = writeRuntime
     cleanup.push(() => rmSync(layout.runtimeFile, { force: true }))
 
     let stopping: Promise<void> | null = null

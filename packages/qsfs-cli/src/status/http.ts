@@ -6,6 +6,7 @@
  * @module
  */
 
+import { rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { statusPage } from './page.js'
@@ -24,6 +25,8 @@ export interface StatusServerOptions {
   host?: string
   /** Default 0: any free port. */
   port?: number
+  /** Listen on this Unix socket instead of TCP (for `qsfs status`, which works with the page off). */
+  socket?: string
   status: () => Promise<NodeStatus> | NodeStatus
 }
 
@@ -137,19 +140,23 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err)
     server.once('error', onError)
-    server.listen(options.port ?? 0, host, () => {
+    const listening = () => {
       server.off('error', onError)
       resolve()
-    })
+    }
+    if (options.socket !== undefined) {
+      rmSync(options.socket, { force: true }) // left by a killed node; the pid file guards a live one
+      server.listen(options.socket, listening)
+    } else server.listen(options.port ?? 0, host, listening)
   })
   // After listening, an error on the server (not on a request) must not become an uncaught
   // exception of the whole node.
   server.on('error', () => {})
 
-  const port = (server.address() as AddressInfo).port
+  const port = options.socket === undefined ? (server.address() as AddressInfo).port : 0
   let closing: Promise<void> | undefined
   return {
-    url: `http://${urlHost(host)}:${port}/`,
+    url: options.socket === undefined ? `http://${urlHost(host)}:${port}/` : `unix:${options.socket}`,
     port,
     close() {
       closing ??= new Promise<void>((resolve) => {
