@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
-# Quick start, command 1: installs whatever is missing, then runs a local QSFS node with
-# embedded defaults. Until qsfs-cli exists, that node is one zdb-server on localhost.
-#   QSFS_HOME (default ./.qsfs-local) holds its data; QSFS_PORT (default 9900) its port.
+# Quick start, command 1: installs whatever is missing, then runs a whole QSFS node on this
+# machine with the embedded default (`qsfs init --local 4`: four backend zdbs run by the node
+# itself), in the foreground. Ctrl-C unmounts, uploads what is pending and stops.
+#   QSFS_DIR (default ./.qsfs-local) is the node directory; any arguments go to `qsfs up`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-home=${QSFS_HOME:-$PWD/.qsfs-local}
-port=${QSFS_PORT:-9900}
-mkdir -p "$home"
+export QSFS_DIR=${QSFS_DIR:-$PWD/.qsfs-local}
+qsfs=(node packages/qsfs-cli/dist/cli/main.js)
+if [ ! -f "$QSFS_DIR/qsfs.toml" ]; then
+  "${qsfs[@]}" init --dir "$QSFS_DIR"
+fi
 cat >&2 <<MSG
 
-A zdb-server is starting on 127.0.0.1:$port, data in $home. From another shell:
-  redis-cli -p $port PING
-  redis-cli -p $port SET hello world
-  redis-cli -p $port GET hello
-  redis-cli -p $port INFO
-Stop it with Ctrl-C.
+From another shell:
+  cp some-file $QSFS_DIR/mnt/          # write into QSFS
+  ${qsfs[*]} status --dir $QSFS_DIR
+  ${qsfs[*]} check --deep --dir $QSFS_DIR
+  ${qsfs[*]} down --dir $QSFS_DIR        # or Ctrl-C here
+The status page is at the address printed below.
 
 MSG
-exec node packages/zdb-server/dist/cli.js --listen 127.0.0.1 --port "$port" \
-  --data "$home/zdb-data" --index "$home/zdb-index"
+exec "${qsfs[@]}" up --dir "$QSFS_DIR" "$@"
