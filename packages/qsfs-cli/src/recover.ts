@@ -5,14 +5,15 @@
  * cannot do this: it needs the lost machine's index files and last segment.
  * @module
  */
-import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
 import { DEFAULT_NAMESPACES } from '@qsfs/zdbfs'
 import { createZstorClient, type ZstorClient } from '@qsfs/zstor-client'
 import { nodeLayout } from './config/layout.js'
 import { loadNodeConfig } from './config/node-config.js'
 import { nodeZstorConfig } from './config/zstor-runtime.js'
 import { QsfsError } from './errors.js'
+import { Ledger } from './node/ledger.js'
 import { runningPid } from './node/pid-lock.js'
 import { DESCRIPTOR, dataFile, indexFile } from './node/segments.js'
 
@@ -110,6 +111,16 @@ export async function recoverNode(options: RecoverOptions): Promise<RecoverResul
   } finally {
     await client.close()
   }
+  // What was restored is stored: the node's first start need not upload it again.
+  const ledger = new Ledger(layout.ledger)
+  for (const ns of restored) {
+    for (let id = 0; id < ns.newest; id++) {
+      const path = indexFile(layout.zdbIndex, ns.name, id)
+      ledger.record(relative(layout.zdbRoot, path), statSync(path).size)
+    }
+  }
+  mkdirSync(dirname(layout.ledger), { recursive: true })
+  ledger.flush()
   if (restored.length === 0)
     throw new QsfsError(
       'ERR_RECOVER',

@@ -4,11 +4,14 @@
  * @module
  */
 import type { ZstorClient } from '@qsfs/zstor-client'
+import type { CheckReport } from '../check.js'
 import type { BackendView, NodeStatus, Sample, ShardView } from '../status/types.js'
 import type { Offloader } from './offload.js'
 
 export const SAMPLE_INTERVAL = 5_000
 const HISTORY = 720
+/** The shard view is refreshed this often (and 30 s after start). */
+export const SHARD_CHECK_INTERVAL = 10 * 60_000
 
 export interface StatusSourceOptions {
   readonly version: string
@@ -19,6 +22,8 @@ export interface StatusSourceOptions {
   readonly offloader: Offloader
   readonly client: ZstorClient
   readonly mounted: () => boolean
+  /** Runs a (shallow) check of the node's stored files, for the shard health view. */
+  readonly check?: () => Promise<CheckReport>
 }
 
 export class StatusSource {
@@ -27,6 +32,8 @@ export class StatusSource {
   readonly #history: Sample[] = []
   #last = { t: Date.now(), uploaded: 0, fetched: 0 }
   #timer: NodeJS.Timeout | null = null
+  #checkTimer: NodeJS.Timeout | null = null
+  #stopped = false
   #backends: { at: number; views: Promise<BackendView[]> } | null = null
   shards: ShardView | null = null
 
@@ -37,10 +44,37 @@ export class StatusSource {
   start(): void {
     this.#timer = setInterval(() => this.sample(), SAMPLE_INTERVAL)
     this.#timer.unref()
+    const again = (delay: number) => {
+      if (this.#stopped) return
+      this.#checkTimer = setTimeout(() => {
+        void this.#checkShards().finally(() => again(SHARD_CHECK_INTERVAL))
+      }, delay)
+      this.#checkTimer.unref()
+    }
+    again(30_000)
+  }
+
+  /** Looks up every file the node stored (metadata only; `qsfs check --deep` reads shards). */
+  async #checkShards(): Promise<void> {
+    if (!this.#o.check) return
+    try {
+      const report = await this.#o.check()
+      this.shards = {
+        checkedAt: Date.now(),
+        files: report.counts.healthy + report.counts.degraded + report.counts.lost,
+        healthy: report.counts.healthy,
+        degraded: report.counts.degraded,
+        lost: report.counts.lost,
+      }
+    } catch {
+      // Backends unreachable: keep the last result; the backends table says why.
+    }
   }
 
   stop(): void {
+    this.#stopped = true
     if (this.#timer) clearInterval(this.#timer)
+    if (this.#checkTimer) clearTimeout(this.#checkTimer)
   }
 
   sample(): void {

@@ -9,6 +9,7 @@ import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createZdbServer, type ZdbLogger, type ZdbServer } from '@qsfs/zdb-server'
 import { createZstorClient, type ZstorClient } from '@qsfs/zstor-client'
+import { checkNode } from '../check.js'
 import { type NodeLayout, nodeLayout } from '../config/layout.js'
 import { loadNodeConfig, type NodeConfig } from '../config/node-config.js'
 import { nodeZstorConfig } from '../config/zstor-runtime.js'
@@ -148,6 +149,7 @@ export async function startNode(options: StartNodeOptions): Promise<QsfsNode> {
       offloader: off,
       client,
       mounted: () => mount?.running ?? false,
+      check: () => checkNode({ dir: config.dir }),
     })
     source.start()
     cleanup.push(() => source.stop())
