@@ -248,6 +248,8 @@ export class Outbox {
     const current = this.#jobs.get(job.id)
     if (!error) {
       this.#lastSuccess = Date.now()
+      // Before cleanup: the owner may look at the uploaded files (sizes).
+      this.#options.onDone?.(job)
       if (current === job) {
         this.#jobs.delete(job.id)
         this.#unlink(job.id)
@@ -256,7 +258,6 @@ export class Outbox {
         // Replaced while it ran: its files may be the replacement's; clean only its own.
         this.#clean(job, current)
       } else this.#clean(job, null)
-      this.#options.onDone?.(job)
     } else if (current === job) {
       job.attempts++
       job.lastError = error.message
