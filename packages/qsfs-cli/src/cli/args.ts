@@ -36,6 +36,11 @@ export const COMMANDS = {
         help: 'a metadata backend zdb (repeat; default: the data backends)',
       },
       'backend-password': { type: 'string', arg: 'PW', help: 'namespace password of the backends' },
+      'backend-admin': {
+        type: 'string',
+        arg: 'PW',
+        help: "the backends' admin password, to create the namespaces",
+      },
       'data-namespace': {
         type: 'string',
         arg: 'NS',

@@ -4,6 +4,7 @@
  */
 import { get } from 'node:http'
 import { resolve } from 'node:path'
+import { setupBackends } from '../backend-setup.js'
 import { checkNode, repairNode } from '../check.js'
 import { nodeLayout } from '../config/layout.js'
 import { loadNodeConfig, type NodeConfig, parseListen } from '../config/node-config.js'
@@ -171,6 +172,24 @@ export async function runCommand(inv: Run): Promise<number> {
       out(
         '  keep a copy of zstor.toml and the key (or passphrase) off this machine: `qsfs recover` needs them',
       )
+      if (v.backend) {
+        const setups = await setupBackends({
+          data: v.backend as string[],
+          meta: (v.meta as string[] | undefined) ?? (v.backend as string[]),
+          dataNamespace: String(v['data-namespace'] ?? 'qsfs-data'),
+          metaNamespace: String(v['meta-namespace'] ?? 'qsfs-meta'),
+          ...(v['backend-password'] ? { password: String(v['backend-password']) } : {}),
+          ...(v['backend-admin'] ? { admin: String(v['backend-admin']) } : {}),
+        })
+        for (const s of setups) {
+          if (s.error)
+            err(
+              `  backend ${s.address}: not prepared (${s.error}); create its namespaces by hand (see the README, "Deploying on several machines")`,
+            )
+          else if (s.created.length) out(`  backend ${s.address}: created ${s.created.join(', ')}`)
+          else out(`  backend ${s.address}: ready`)
+        }
+      }
       out(`  next: qsfs up --dir ${dir}`)
       return 0
     }

@@ -1,0 +1,77 @@
+/**
+ * `qsfs init --backend …` prepares the backends it can: on each, the data namespace
+ * (sequential) and the meta namespace (user mode) are created if missing, with the namespace
+ * password. A backend that is down or refuses (no admin rights) is reported with the commands
+ * to run by hand; init still succeeds, since backends may come up later.
+ * @module
+ */
+import { formatBackendAddress, parseBackendAddress } from '@qsfs/zstor-client'
+import { Redis } from 'ioredis'
+
+export interface BackendSetup {
+  readonly address: string
+  /** Namespaces created now. */
+  readonly created: readonly string[]
+  readonly error: string | null
+}
+
+export interface BackendSetupOptions {
+  readonly data: readonly string[]
+  readonly meta: readonly string[]
+  readonly dataNamespace: string
+  readonly metaNamespace: string
+  readonly password?: string
+  /** Admin password of the backends (`AUTH`), if they have one. */
+  readonly admin?: string
+  readonly timeout?: number
+}
+
+export async function setupBackends(options: BackendSetupOptions): Promise<BackendSetup[]> {
+  const wanted = new Map<string, Map<string, 'seq' | 'user'>>()
+  const want = (address: string, ns: string, mode: 'seq' | 'user') => {
+    const key = formatBackendAddress(parseBackendAddress(address))
+    if (!wanted.has(key)) wanted.set(key, new Map())
+    wanted.get(key)!.set(ns, mode)
+  }
+  for (const a of options.data) want(a, options.dataNamespace, 'seq')
+  for (const a of options.meta) want(a, options.metaNamespace, 'user')
+  return Promise.all(
+    [...wanted].map(async ([address, namespaces]): Promise<BackendSetup> => {
+      const parsed = parseBackendAddress(address)
+      const redis = new Redis({
+        ...(parsed.kind === 'unix' ? { path: parsed.path } : { host: parsed.host, port: parsed.port }),
+        lazyConnect: true,
+        protocol: 2,
+        enableReadyCheck: false,
+        disableClientInfo: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        connectTimeout: options.timeout ?? 3_000,
+        commandTimeout: options.timeout ?? 3_000,
+      })
+      // ioredis reports a refused connection as "Connection is closed"; keep the real cause.
+      let cause: string | null = null
+      redis.on('error', (error: Error) => {
+        cause ??= error.message
+      })
+      const created: string[] = []
+      try {
+        await redis.connect()
+        if (options.admin) await redis.call('AUTH', options.admin)
+        const existing = (await redis.call('NSLIST')) as string[]
+        for (const [ns, mode] of namespaces) {
+          if (existing.includes(ns)) continue
+          await redis.call('NSNEW', ns)
+          await redis.call('NSSET', ns, 'mode', mode)
+          if (options.password) await redis.call('NSSET', ns, 'password', options.password)
+          created.push(ns)
+        }
+        return { address, created, error: null }
+      } catch (error) {
+        return { address, created, error: cause ?? (error as Error).message }
+      } finally {
+        redis.disconnect()
+      }
+    }),
+  )
+}
