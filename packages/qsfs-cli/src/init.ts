@@ -77,10 +77,11 @@ export function initNode(options: InitOptions): InitResult {
   if (data.length === 0) throw new QsfsError('ERR_USAGE', 'give --local N or at least one --backend')
   const m = options.parityShards ?? defaultParity(data.length)
   const k = options.dataShards ?? data.length - m
-  if (!Number.isInteger(k) || k < 1 || !Number.isInteger(m) || m < 0)
+  // zstor refuses a config without parity (expected_shards > minimal_shards), so `up` would fail.
+  if (!Number.isInteger(k) || k < 1 || !Number.isInteger(m) || m < 1)
     throw new QsfsError(
       'ERR_USAGE',
-      `need at least 1 data shard and 0 or more parity shards, got k=${k} m=${m}`,
+      `need at least 1 data shard and 1 parity shard (so at least 2 backends), got k=${k} m=${m}`,
     )
   if (k + m > data.length)
     throw new QsfsError(
@@ -99,7 +100,8 @@ export function initNode(options: InitOptions): InitResult {
     encryption = `passphrase_env = ${toml(options.passphraseEnv)}\nsalt = "${randomBytes(16).toString('hex')}"`
   } else {
     const keyFile = join(dir, 'key')
-    if (!existsSync(keyFile) || options.force) {
+    // Kept even with --force: what the node stored is readable only with it.
+    if (!existsSync(keyFile)) {
       writeFileSync(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 })
       files.push(keyFile)
     }

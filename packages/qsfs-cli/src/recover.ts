@@ -68,8 +68,10 @@ export async function recoverNode(options: RecoverOptions): Promise<RecoverResul
     )
   const client = createZstorClient({ config: await nodeZstorConfig(config) })
   const restored: RecoveredNamespace[] = []
+  const touched: string[] = []
   try {
     for (const ns of options.namespaces ?? Object.values(DEFAULT_NAMESPACES)) {
+      touched.push(ns)
       mkdirSync(join(layout.zdbIndex, ns), { recursive: true })
       const descriptor = await fetch(client, join(layout.zdbIndex, ns, DESCRIPTOR))
       if (descriptor === null) {
@@ -108,6 +110,14 @@ export async function recoverNode(options: RecoverOptions): Promise<RecoverResul
       restored.push({ name: ns, indexFiles: newest + 1, newest, bytes })
       log(`${ns}: restored descriptor, ${newest + 1} index files and data segment ${newest} (${bytes} bytes)`)
     }
+  } catch (error) {
+    // Leave nothing half-restored: the next attempt (another key, the backends back) would
+    // refuse a directory that holds a zdb.
+    for (const ns of touched) {
+      rmSync(join(layout.zdbIndex, ns), { recursive: true, force: true })
+      rmSync(join(layout.zdbData, ns), { recursive: true, force: true })
+    }
+    throw error
   } finally {
     await client.close()
   }

@@ -40,6 +40,8 @@ export class Offloader {
   readonly counters = { uploadedBytes: 0, fetchedBytes: 0, fetches: 0, evicted: 0, fetchFailures: 0 }
   readonly #options: OffloadOptions
   readonly #access = new Map<string, number>()
+  /** Segments being fetched: complete on disk before the daemon replies, and not to be evicted then. */
+  readonly #fetching = new Set<string>()
   readonly #states = new Map<string, NsState>()
   #server: ZdbServer | null = null
   #timer: NodeJS.Timeout | null = null
@@ -163,7 +165,12 @@ export class Offloader {
     const open = new Map(server.namespaceFiles().map((v) => [v.name, v.fileId]))
     const root = this.#options.layout.zdbRoot
     const candidates = files
-      .filter((f) => f.id < (open.get(f.ns) ?? 0) && this.ledger.size(keyOf(root, f.path)) === f.size)
+      .filter(
+        (f) =>
+          f.id < (open.get(f.ns) ?? 0) &&
+          !this.#fetching.has(f.path) &&
+          this.ledger.size(keyOf(root, f.path)) === f.size,
+      )
       .map((f) => ({ ...f, used: this.#access.get(f.path) ?? f.mtimeMs }))
       .sort((a, b) => a.used - b.used)
     for (const file of candidates) {
@@ -276,6 +283,17 @@ export class Offloader {
   }
 
   async #fetch(path: string): Promise<number> {
+    // The daemon writes the file before it replies: an eviction in between would unlink it and
+    // fail the read that asked for it. The zdb retries the read right after (no timer between).
+    this.#fetching.add(path)
+    try {
+      return await this.#retrieve(path)
+    } finally {
+      this.#fetching.delete(path)
+    }
+  }
+
+  async #retrieve(path: string): Promise<number> {
     const started = Date.now()
     for (;;) {
       try {
