@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { socketPathProblem } from './config/layout.js'
 import { DEFAULTS, NODE_CONFIG_FILE } from './config/node-config.js'
 import { QsfsError } from './errors.js'
 
@@ -93,6 +94,8 @@ export function initNode(options: InitOptions): InitResult {
   const metaNs = options.metaNamespace ?? 'qsfs-meta'
   const password = local > 0 ? undefined : options.backendPassword
 
+  const tooLong = socketPathProblem(dir, local > 0 ? backendsDir : undefined)
+  if (tooLong) throw new QsfsError('ERR_USAGE', tooLong)
   mkdirSync(dir, { recursive: true })
   const files: string[] = []
   let encryption: string

@@ -7,7 +7,6 @@
 import { QsfsError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { help, parseCli } from './args.js'
-import { runCommand } from './commands.js'
 
 async function main(argv: string[]): Promise<number> {
   const invocation = parseCli(argv)
@@ -19,6 +18,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`qsfs ${VERSION}\n`)
     return 0
   }
+  // Loaded only now: the node's modules take a few hundred ms, which help and usage errors skip.
+  const { runCommand } = await import('./commands.js')
   return runCommand(invocation)
 }
 

@@ -48,3 +48,17 @@ export function nodeLayout(dir: string): NodeLayout {
     logs: join(dir, 'log'),
   }
 }
+
+/** Longest Unix socket path the kernel takes (sun_path is 108 bytes with its NUL). */
+export const MAX_SOCKET_PATH = 107
+
+/** Why the node's sockets cannot live under `dir` (paths too long), or null. */
+export function socketPathProblem(dir: string, backendsDir?: string): string | null {
+  const layout = nodeLayout(dir)
+  const paths = [layout.zdbSocket, layout.zstorSocket, layout.statusSocket]
+  if (backendsDir) paths.push(join(backendsDir, 'b63.sock'))
+  const long = paths.find((p) => Buffer.byteLength(p) > MAX_SOCKET_PATH)
+  return long
+    ? `the node's socket ${long} would be ${Buffer.byteLength(long)} bytes; Unix sockets take at most ${MAX_SOCKET_PATH}: use a shorter node directory`
+    : null
+}
