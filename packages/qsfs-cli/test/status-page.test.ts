@@ -378,10 +378,11 @@ describe.skipIf(skipBrowser)('status page in headless Chromium', { timeout: 30_0
     expect(await pathPoints(page, 'chart-queue', 'queue depth')).toBe(30)
     expect(await pathPoints(page, 'chart-cache', 'cache used')).toBe(30)
     expect(await page.getByTestId('chart-cache').locator('path.area').count()).toBe(1)
-    // The lines are really drawn: they have a size on the screen.
-    const box = await page.getByTestId('chart-throughput').locator('path[data-series="upload"]').boundingBox()
-    expect(box?.width).toBeGreaterThan(200)
-    expect(box?.height).toBeGreaterThan(20)
+    // The lines are really drawn: they have a size on the screen. Polled: each refresh of the
+    // page replaces the path, and a box asked of the replaced one is null.
+    const line = page.getByTestId('chart-throughput').locator('path[data-series="upload"]')
+    await expect.poll(async () => (await line.boundingBox())?.width ?? 0).toBeGreaterThan(200)
+    await expect.poll(async () => (await line.boundingBox())?.height ?? 0).toBeGreaterThan(20)
     // Axis labels in human units.
     const labels = await page.getByTestId('chart-throughput').locator('text').allTextContents()
     expect(labels).toContain('8 MiB/s')
