@@ -17,6 +17,11 @@ export async function runMountProcess(dir: string, mountpoint: string | undefine
     size: node.fsSize,
     autons: true,
     logger: consoleLogger(false),
+    // After this process died, the restarted one replaces the dead mount: between the unmount
+    // and the new mount the bare directory is exposed, and a program retrying its writes can
+    // create files in it. libfuse 2 then refuses the mountpoint as not empty on every retry,
+    // and the node stays unmounted for good; mount over them (libfuse 3 always does).
+    fuseOptions: ['nonempty'],
   })
   const stop = (signal: string) => {
     process.stderr.write(`${signal}: unmounting\n`)
