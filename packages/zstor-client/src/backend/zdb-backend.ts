@@ -16,6 +16,12 @@ export const MAX_CHUNK_SIZE = 2 * 1024 * 1024
 
 /** Milliseconds after a failed connect during which commands fail without trying again. */
 const RECONNECT_PAUSE = 500
+/**
+ * After a backend did not answer in time (a hung host, a cut link: no refusal ever comes), its
+ * commands fail at once for this long instead of each waiting out its own timeout, so reads and
+ * stores go to the other backends without a 10 s stall per operation.
+ */
+const TIMEOUT_PAUSE = 15_000
 
 export interface ZdbBackendOptions {
   /** Milliseconds before a command fails with `ERR_BACKEND_TIMEOUT`. */
@@ -70,6 +76,7 @@ export class ZdbBackend {
   #closed = false
   #connecting: Promise<void> | null = null
   #lastFailure = 0
+  #pause = RECONNECT_PAUSE
   #lastError = ''
 
   constructor(config: BackendConfig, options: ZdbBackendOptions = {}) {
@@ -98,7 +105,7 @@ export class ZdbBackend {
     if (this.#closed) throw new BackendError('ERR_BACKEND_UNREACHABLE', this.label, 'the client is closed')
     if (this.#redis.status === 'ready') return
     // After a failure, commands fail at once for a moment rather than each retrying the connect.
-    if (Date.now() - this.#lastFailure < RECONNECT_PAUSE) {
+    if (Date.now() - this.#lastFailure < this.#pause) {
       throw new BackendError('ERR_BACKEND_UNREACHABLE', this.label, this.#lastError)
     }
     this.#connecting ??= (async () => {
@@ -106,9 +113,8 @@ export class ZdbBackend {
         if (this.#redis.status !== 'wait' && this.#redis.status !== 'end') this.#redis.disconnect(false)
         await this.#redis.connect()
       } catch (error) {
-        this.#lastFailure = Date.now()
         this.#lastError = `cannot connect: ${(error as Error).message}`
-        throw this.#translate(error)
+        throw this.#failed(this.#translate(error))
       } finally {
         this.#connecting = null
       }
@@ -122,8 +128,23 @@ export class ZdbBackend {
     try {
       return await fn()
     } catch (error) {
-      throw this.#translate(error)
+      const failure = this.#translate(error)
+      if (failure.code !== 'ERR_BACKEND_TIMEOUT') throw failure
+      // The connection may be stuck behind the unanswered command: drop it, and pause.
+      this.#lastError = failure.message
+      this.#redis.disconnect(false)
+      throw this.#failed(failure)
     }
+  }
+
+  /** Records a failure to connect or to answer; a timeout pauses the backend longer. */
+  #failed(error: BackendError): BackendError {
+    this.#lastFailure = Date.now()
+    this.#pause =
+      error.code === 'ERR_BACKEND_TIMEOUT' || /timed? ?out/i.test(error.message)
+        ? TIMEOUT_PAUSE
+        : RECONNECT_PAUSE
+    return error
   }
 
   #translate(error: unknown): BackendError {
