@@ -16,6 +16,9 @@ export async function runMountProcess(dir: string, mountpoint: string | undefine
     zdb: { socket: layout.zdbSocket },
     size: node.fsSize,
     autons: true,
+    // A read of an evicted segment waits for its fetch from the backends (seconds on a slow
+    // link, one command timeout with a backend cut off): zdbfs's 5 s default would fail it.
+    timeout: 60_000,
     logger: consoleLogger(false),
     // After this process died, the restarted one replaces the dead mount: between the unmount
     // and the new mount the bare directory is exposed, and a program retrying its writes can
