@@ -4,10 +4,9 @@
  * shard read and verified. Repair rebuilds the shards of every file that is not whole.
  * @module
  */
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { createZstorClient, type ZstorClient } from '@qsfs/zstor-client'
-import { nodeLayout } from './config/layout.js'
 import { loadNodeConfig } from './config/node-config.js'
 import { nodeZstorConfig } from './config/zstor-runtime.js'
 import { DESCRIPTOR, fileNumber } from './node/segments.js'
@@ -56,14 +55,19 @@ export function expectedFiles(zdbRoot: string): { path: string; open: boolean }[
   return out
 }
 
-async function withClient<T>(dir: string, fn: (client: ZstorClient, root: string) => Promise<T>): Promise<T> {
-  const node = loadNodeConfig(dir)
-  const config = await nodeZstorConfig({ ...node, dir: realpathSync(node.dir) })
-  const client = createZstorClient({ config })
+/** Runs `fn` with `client` if given, else with a client of the node's config, closed after. */
+async function withClient<T>(
+  dir: string,
+  client: ZstorClient | undefined,
+  fn: (client: ZstorClient, root: string) => Promise<T>,
+): Promise<T> {
+  if (client) return fn(client, client.config.root!)
+  const config = await nodeZstorConfig(loadNodeConfig(dir))
+  const own = createZstorClient({ config })
   try {
-    return await fn(client, config.root!)
+    return await fn(own, config.root!)
   } finally {
-    await client.close()
+    await own.close()
   }
 }
 
@@ -75,11 +79,19 @@ function localSize(path: string): number | null {
   }
 }
 
-export async function checkNode(options: { dir: string; deep?: boolean }): Promise<CheckReport> {
+export interface CheckOptions {
+  readonly dir: string
+  readonly deep?: boolean
+  /** A client of the node's zstor config to use (a running node's own); default: one made here. */
+  readonly client?: ZstorClient
+}
+
+export async function checkNode(options: CheckOptions): Promise<CheckReport> {
   const deep = options.deep ?? false
-  return withClient(options.dir, async (client, root) => {
+  return withClient(options.dir, options.client, async (client, root) => {
     const files: FileCheck[] = []
-    for (const { path, open } of expectedFiles(nodeLayout(realpathSync(options.dir)).zdbRoot)) {
+    // The zstor root is the node's zdb directory: the stored keys are paths under it.
+    for (const { path, open } of expectedFiles(root)) {
       const abs = join(root, path)
       const local = localSize(abs)
       let result: Awaited<ReturnType<ZstorClient['check']>>
@@ -118,10 +130,10 @@ export interface RepairReport {
 
 /** Rebuilds every degraded file, then checks again (deep). */
 export async function repairNode(options: { dir: string }): Promise<RepairReport> {
-  const before = await checkNode({ dir: options.dir, deep: true })
-  const repaired: { path: string; shards: number }[] = []
-  const failed: { path: string; error: string }[] = []
-  await withClient(options.dir, async (client, root) => {
+  return withClient(options.dir, undefined, async (client, root) => {
+    const before = await checkNode({ dir: options.dir, deep: true, client })
+    const repaired: { path: string; shards: number }[] = []
+    const failed: { path: string; error: string }[] = []
     for (const file of before.files) {
       if (file.state !== 'degraded') continue
       try {
@@ -131,6 +143,6 @@ export async function repairNode(options: { dir: string }): Promise<RepairReport
         failed.push({ path: file.path, error: (error as Error).message })
       }
     }
+    return { repaired, failed, after: await checkNode({ dir: options.dir, deep: true, client }) }
   })
-  return { repaired, failed, after: await checkNode({ dir: options.dir, deep: true }) }
 }

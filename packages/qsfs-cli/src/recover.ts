@@ -5,7 +5,7 @@
  * cannot do this: it needs the lost machine's index files and last segment.
  * @module
  */
-import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { DEFAULT_NAMESPACES } from '@qsfs/zdbfs'
 import { createZstorClient, type ZstorClient } from '@qsfs/zstor-client'
@@ -51,8 +51,7 @@ async function fetch(client: ZstorClient, path: string): Promise<number | null> 
 export async function recoverNode(options: RecoverOptions): Promise<RecoverResult> {
   const started = Date.now()
   const log = options.log ?? (() => {})
-  const loaded = loadNodeConfig(options.dir)
-  const config = { ...loaded, dir: realpathSync(loaded.dir) }
+  const config = loadNodeConfig(options.dir)
   const layout = nodeLayout(config.dir)
   if (runningPid(layout.pidFile) !== null)
     throw new QsfsError('ERR_NODE_RUNNING', `a node runs on ${config.dir}; stop it before recovering into it`)

@@ -5,8 +5,8 @@
  * node directory copied to another machine works there.
  * @module
  */
-import { readFileSync } from 'node:fs'
-import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { readFileSync, realpathSync } from 'node:fs'
+import { isAbsolute, join, resolve } from 'node:path'
 import { parse as parseToml } from 'smol-toml'
 import { QsfsError } from '../errors.js'
 import { parseSize } from './sizes.js'
@@ -160,5 +160,7 @@ export function loadNodeConfig(dir: string): NodeConfig {
         : `cannot read ${file}: ${code ?? (error as Error).message}`,
     )
   }
-  return parseNodeConfig(text, dirname(file), file)
+  // The real path: zstor stores a file under its real path relative to `root` (this
+  // directory's zdb/), so a symlink in the node's path would give every file another key.
+  return parseNodeConfig(text, realpathSync(abs), file)
 }

@@ -5,7 +5,7 @@
  * FUSE mount (so a crash of either leaves the zdb and the queue intact).
  * @module
  */
-import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createZdbServer, type ZdbLogger, type ZdbServer } from '@qsfs/zdb-server'
 import { createZstorClient, type ZstorClient } from '@qsfs/zstor-client'
@@ -74,7 +74,7 @@ function zdbLogger(log: (line: string) => void): ZdbLogger {
 export async function startNode(options: StartNodeOptions): Promise<QsfsNode> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`))
   const loaded = loadNodeConfig(options.dir)
-  const config: NodeConfig = { ...loaded, dir: realpathSync(loaded.dir), ...options.overrides }
+  const config: NodeConfig = { ...loaded, ...options.overrides }
   const layout = nodeLayout(config.dir)
   for (const dir of [layout.run, layout.logs, layout.zdbData, layout.zdbIndex, config.mountpoint])
     mkdirSync(dir, { recursive: true })
@@ -149,7 +149,7 @@ export async function startNode(options: StartNodeOptions): Promise<QsfsNode> {
       offloader: off,
       client,
       mounted: () => mount?.running ?? false,
-      check: () => checkNode({ dir: config.dir }),
+      check: () => checkNode({ dir: config.dir, client }),
     })
     source.start()
     cleanup.push(() => source.stop())
