@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createZdbServer, type ZdbLogger, type ZdbServer } from '@qsfs/zdb-server'
-import { Redis } from 'ioredis'
+import { ensureNamespaces } from '../backend-setup.js'
 
 export interface LocalBackends {
   readonly servers: readonly ZdbServer[]
@@ -34,7 +34,7 @@ export async function startLocalBackends(
         logger,
       })
       servers.push(server)
-      await ensureNamespaces(server.address.socket!, [
+      await ensureNamespaces(`unix:${server.address.socket!}`, [
         ['qsfs-data', 'seq'],
         ['qsfs-meta', 'user'],
       ])
@@ -44,32 +44,4 @@ export async function startLocalBackends(
     throw error
   }
   return { servers, close: async () => void (await Promise.all(servers.map((s) => s.close()))) }
-}
-
-/** Creates the namespaces that do not exist yet, in the given mode. */
-export async function ensureNamespaces(
-  socket: string,
-  namespaces: readonly (readonly [string, 'seq' | 'user'])[],
-) {
-  const redis = new Redis({
-    path: socket,
-    lazyConnect: true,
-    // zdb speaks RESP2 and has no HELLO, CLIENT or ready-check INFO.
-    protocol: 2,
-    enableReadyCheck: false,
-    disableClientInfo: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  })
-  try {
-    await redis.connect()
-    const existing = (await redis.call('NSLIST')) as string[]
-    for (const [name, mode] of namespaces) {
-      if (existing.includes(name)) continue
-      await redis.call('NSNEW', name)
-      await redis.call('NSSET', name, 'mode', mode)
-    }
-  } finally {
-    redis.disconnect()
-  }
 }

@@ -3,7 +3,7 @@
  * charts draw (a sample every 5 s, one hour).
  * @module
  */
-import type { ZstorClient } from '@qsfs/zstor-client'
+import type { BackendReport, ZstorClient } from '@qsfs/zstor-client'
 import type { CheckReport } from '../check.js'
 import type { BackendView, NodeStatus, Sample, ShardView } from '../status/types.js'
 import type { Offloader } from './offload.js'
@@ -24,6 +24,19 @@ export interface StatusSourceOptions {
   readonly mounted: () => boolean
   /** Runs a (shallow) check of the node's stored files, for the shard health view. */
   readonly check?: () => Promise<CheckReport>
+}
+
+/** A zstor backend report as the status shows it. */
+export function backendView(r: BackendReport): BackendView {
+  return {
+    role: r.role,
+    address: r.address,
+    namespace: r.namespace,
+    state: r.state,
+    reason: r.reason,
+    usedBytes: r.usedBytes,
+    freeBytes: r.freeBytes,
+  }
 }
 
 export class StatusSource {
@@ -96,19 +109,7 @@ export class StatusSource {
   #backendViews(): Promise<BackendView[]> {
     const now = Date.now()
     if (this.#backends && now - this.#backends.at < 2_000) return this.#backends.views
-    const views = this.#o.client.status().then((reports) =>
-      reports.map(
-        (r): BackendView => ({
-          role: r.role,
-          address: r.address,
-          namespace: r.namespace,
-          state: r.state,
-          reason: r.reason ?? null,
-          usedBytes: r.usedBytes,
-          freeBytes: r.freeBytes,
-        }),
-      ),
-    )
+    const views = this.#o.client.status().then((reports) => reports.map(backendView))
     this.#backends = { at: now, views }
     return views
   }

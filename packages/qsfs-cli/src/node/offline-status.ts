@@ -3,31 +3,23 @@
  * what waits in its upload queue, its local cache.
  * @module
  */
-import { readdirSync, realpathSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { createZstorClient } from '@qsfs/zstor-client'
 import { nodeLayout } from '../config/layout.js'
 import { loadNodeConfig } from '../config/node-config.js'
 import { nodeZstorConfig } from '../config/zstor-runtime.js'
 import type { NodeStatus } from '../status/types.js'
 import { VERSION } from '../version.js'
+import { backendView } from './node-status.js'
 import { listDataFiles } from './segments.js'
 
 export async function offlineStatus(dir: string): Promise<NodeStatus> {
-  const loaded = loadNodeConfig(dir)
-  const config = { ...loaded, dir: realpathSync(loaded.dir) }
+  const config = loadNodeConfig(dir)
   const layout = nodeLayout(config.dir)
   const client = createZstorClient({ config: await nodeZstorConfig(config) })
   let backends: NodeStatus['backends'] = []
   try {
-    backends = (await client.status()).map((r) => ({
-      role: r.role,
-      address: r.address,
-      namespace: r.namespace,
-      state: r.state,
-      reason: r.reason,
-      usedBytes: r.usedBytes,
-      freeBytes: r.freeBytes,
-    }))
+    backends = (await client.status()).map(backendView)
   } finally {
     await client.close()
   }
