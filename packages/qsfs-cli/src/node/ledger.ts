@@ -5,7 +5,8 @@
  * re-uploads (each skipped by zstor as identical), never data.
  * @module
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
+import { writeFileDurably } from './durable-file.js'
 
 export class Ledger {
   readonly #file: string
@@ -44,15 +45,8 @@ export class Ledger {
   flush(): void {
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = null
-    const temp = `${this.#file}.tmp`
-    const fd = openSync(temp, 'w')
-    try {
-      writeSync(fd, JSON.stringify(Object.fromEntries(this.#sizes)))
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(temp, this.#file)
+    // No directory fsync: a lost ledger only costs re-uploads (see above).
+    writeFileDurably(this.#file, JSON.stringify(Object.fromEntries(this.#sizes)), { syncDir: false })
   }
 
   #schedule(): void {

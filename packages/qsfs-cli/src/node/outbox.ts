@@ -8,18 +8,9 @@
  * job with the same id replaces a waiting one (a newer snapshot makes the older useless).
  * @module
  */
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { writeFileDurably } from './durable-file.js'
 
 export interface Upload {
   /** The file to read. */
@@ -173,22 +164,7 @@ export class Outbox {
   }
 
   #write(job: Job): void {
-    const target = join(this.#options.dir, fileOf(job.id))
-    const temp = `${target}.tmp`
-    const fd = openSync(temp, 'w')
-    try {
-      writeSync(fd, JSON.stringify(job))
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(temp, target)
-    const dirFd = openSync(this.#options.dir, 'r')
-    try {
-      fsyncSync(dirFd)
-    } finally {
-      closeSync(dirFd)
-    }
+    writeFileDurably(join(this.#options.dir, fileOf(job.id)), JSON.stringify(job))
   }
 
   #unlink(id: string): void {
