@@ -140,10 +140,8 @@ export class ZdbBackend {
   /** Records a failure to connect or to answer; a timeout pauses the backend longer. */
   #failed(error: BackendError): BackendError {
     this.#lastFailure = Date.now()
-    this.#pause =
-      error.code === 'ERR_BACKEND_TIMEOUT' || /timed? ?out/i.test(error.message)
-        ? TIMEOUT_PAUSE
-        : RECONNECT_PAUSE
+    // #translate already made every timeout (a command's, or a connect's ETIMEDOUT) this code.
+    this.#pause = error.code === 'ERR_BACKEND_TIMEOUT' ? TIMEOUT_PAUSE : RECONNECT_PAUSE
     return error
   }
 
