@@ -119,7 +119,9 @@ export function createCodecPool(options: CodecPoolOptions = {}): CodecPool {
     threads,
     async encode(data, encodeOptions, transfer = false) {
       const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
-      const payload = transfer && owned ? data : data.slice()
+      // `new Uint8Array(data)` copies; `data.slice()` would not for a Buffer (Buffer#slice is a
+      // view), and transferring that view's buffer would detach the caller's whole buffer.
+      const payload = transfer && owned ? data : new Uint8Array(data)
       const options = { ...encodeOptions, key: new Uint8Array(encodeOptions.key) }
       const reply = unwrap(
         await send({ id: nextId++, op: 'encode', data: payload, options }, [

@@ -27,6 +27,14 @@ describe('codec worker pool', () => {
     expect(Buffer.compare(await pool.decode(local.shards, local.meta, key), data)).toBe(0)
   })
 
+  it('leaves a Buffer view given without transfer usable (Buffer#slice is not a copy)', async () => {
+    const whole = Buffer.from(bytes(200_000, 6))
+    const view = whole.subarray(50_000, 150_000)
+    const encoded = await pool.encode(view, { k: 4, m: 2, compression: 'none', key })
+    expect(whole.buffer.byteLength).toBe(whole.length) // not detached
+    expect(Buffer.compare(await decodeObject(encoded.shards, encoded.meta, key), view)).toBe(0)
+  })
+
   it('errors keep their class and code across the thread', async () => {
     const { shards, meta } = await encodeObject(bytes(1000, 4), { k: 2, m: 1, compression: 'none', key })
     const wrongKey = new Uint8Array(32).fill(9)
