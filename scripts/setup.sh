@@ -11,8 +11,10 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # System packages: libfuse2 (fuse-native loads libfuse.so.2), fuse3 (fusermount), a C/C++
 # toolchain and python3 (node-gyp builds the native addons), redis-server and redis-tools
 # (protocol peer and benchmark baseline of the tests), chromium (headless browser of the qsfs
-# status page tests, driven by playwright-core, which downloads no browser of its own).
-APT_PACKAGES=(libfuse2 fuse3 build-essential python3 redis-server redis-tools fio chromium)
+# status page tests, driven by playwright-core, which downloads no browser of its own), wabt
+# (wat2wasm: a test checks the committed WebAssembly GF(2^8) kernel of zstor-codec against its
+# source).
+APT_PACKAGES=(libfuse2 fuse3 build-essential python3 redis-server redis-tools fio chromium wabt)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { mulAccumulateSimd, nibbleTables } from './gf-simd.js'
 import { GF_MUL_TABLE } from './gf256.js'
 import type { GfMatrix } from './matrix.js'
 
@@ -33,8 +34,20 @@ export interface MulPlan {
    * product row per output row, back to back.
    */
   readonly tables: readonly Uint8Array[]
+  /** The matrix as the SIMD kernel's split-nibble tables (gf-simd.ts). */
+  readonly nibbles: Uint8Array
   /** Bytes held by the tables, for cache accounting. */
   readonly bytes: number
+}
+
+let simdEnabled = true
+
+/**
+ * Turns the WebAssembly SIMD kernel off (or back on) for this thread, so tests and benches can
+ * run the scalar kernel where SIMD exists. Both give the same bytes.
+ */
+export function setGfSimdEnabled(enabled: boolean): void {
+  simdEnabled = enabled
 }
 
 export function createMulPlan(matrix: GfMatrix): MulPlan {
@@ -54,7 +67,8 @@ export function createMulPlan(matrix: GfMatrix): MulPlan {
       at += n * 256
     }
   }
-  return { rows, cols, tables, bytes: store.length }
+  const nibbles = nibbleTables(rows, cols, data)
+  return { rows, cols, tables, nibbles, bytes: store.length + nibbles.length }
 }
 
 const scratch = new Uint32Array(BLOCK_WORDS)
@@ -72,6 +86,7 @@ export function mulAccumulate(
   length: number,
 ): void {
   const { rows, cols, tables } = plan
+  if (simdEnabled && mulAccumulateSimd(plan.nibbles, rows, cols, inputs, outputs, length)) return
   const words = length >>> 2
   const src32 = inputs.map((a) =>
     (a.byteOffset & 3) === 0 ? new Uint32Array(a.buffer, a.byteOffset, words) : undefined,
