@@ -13,6 +13,7 @@ import {
   blake2b128,
   type Compression,
   compress,
+  createCodecPool,
   decodeObject,
   decompress,
   encodeObject,
@@ -23,6 +24,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const TOTAL = Number(process.env.BENCH_MIB ?? 256) * 2 ** 20
 const K = 16
 const M = 4
+/** Object size of the pool rows: the default object size of encodeStream. */
+const OBJECT = 32 * 2 ** 20
+const POOL_THREADS = Number(process.env.BENCH_THREADS ?? 2)
 
 async function best(run: (input: Uint8Array) => unknown, input: Uint8Array): Promise<number> {
   await run(input.subarray(0, 4 * 2 ** 20)) // warm-up: JIT, WebAssembly memory, first allocations
@@ -68,6 +72,50 @@ for (const compression of ['none', 'snappy', 'zstd'] as Compression[]) {
   if (Buffer.compare(back, data) !== 0) throw new Error(`pipeline with ${compression} did not round-trip`)
   await row(`encodeObject, ${compression}`, (d) => encodeObject(d, { k: K, m: M, compression, key }))
   await row(`decodeObject, ${compression}, 4 data shards missing`, () => decodeObject(lost, meta, key))
+}
+{
+  // Objects of the default stream size, one after the other here and then spread over a pool of
+  // worker threads (the way encodeStream/decodeStream and zstor-client use both cores).
+  const objects = Array.from({ length: TOTAL / OBJECT }, (_, i) =>
+    data.subarray(i * OBJECT, (i + 1) * OBJECT),
+  )
+  const options = { k: K, m: M, compression: 'none', key } as const
+  const encoded = await Promise.all(objects.map((o) => encodeObject(o, options)))
+  const lost = encoded.map(({ shards }) => shards.map((s, i) => (i < M ? null : s)))
+  const each =
+    <T>(items: readonly T[], run: (item: T) => Promise<unknown>) =>
+    async () => {
+      for (const item of items) await run(item)
+    }
+  const mib = OBJECT / 2 ** 20
+  await row(
+    `encodeObject, none, ${mib} MiB objects, main thread`,
+    each(objects, (o) => encodeObject(o, options)),
+  )
+  await row(
+    `decodeObject, none, ${mib} MiB objects, 4 data shards missing, main thread`,
+    each(lost, async (s) => decodeObject(s, encoded[lost.indexOf(s)]!.meta, key)),
+  )
+  const pool = createCodecPool({ threads: POOL_THREADS })
+  const inPool =
+    <T>(items: readonly T[], run: (item: T) => Promise<unknown>) =>
+    async () => {
+      // Twice as many objects in flight as threads, so a thread never waits for the next one.
+      let next = 0
+      const lane = async () => {
+        while (next < items.length) await run(items[next++]!)
+      }
+      await Promise.all(Array.from({ length: 2 * POOL_THREADS }, lane))
+    }
+  await row(
+    `encodeObject, none, ${mib} MiB objects, pool of ${POOL_THREADS} threads`,
+    inPool(objects, (o) => pool.encode(o, options)),
+  )
+  await row(
+    `decodeObject, none, ${mib} MiB objects, 4 data shards missing, pool of ${POOL_THREADS} threads`,
+    inPool(lost, (s) => pool.decode(s, encoded[lost.indexOf(s)]!.meta, key)),
+  )
+  await pool.close()
 }
 {
   // The optional native erasure profile (not readable by upstream 0-stor), compression off.

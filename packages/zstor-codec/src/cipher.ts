@@ -13,6 +13,7 @@ import type * as NodeCrypto from 'node:crypto'
 import { gcm } from '@noble/ciphers/aes.js'
 import { checkBytes, typeOf } from './crypto-args.js'
 import { CryptoError } from './errors.js'
+import { copySegmentRange, SegmentWriter, segmentRange } from './segments.js'
 
 /** Bytes in an AES-256 key. */
 export const KEY_LENGTH = 32
@@ -40,18 +41,33 @@ export interface ObjectCipher {
   /** `nonce || ciphertext || tag` of `plaintext`, with a new random nonce. */
   encrypt(plaintext: Uint8Array): Uint8Array
   /**
+   * {@link encrypt}, its bytes cut into consecutive segments of `segment` bytes (the last one
+   * shorter), without assembling them: `encodeObject` writes its data shards this way. With
+   * the `node` engine each whole segment is a buffer of its own.
+   */
+  encryptSegments(plaintext: Uint8Array, segment: number): Uint8Array[]
+  /**
    * The plaintext of a sealed object, after its tag verified. Throws `ERR_CIPHERTEXT_TOO_SHORT`
    * below 28 bytes and `ERR_DECRYPT_AUTH` when the tag does not verify.
    */
   decrypt(sealed: Uint8Array): Uint8Array
+  /**
+   * {@link decrypt} of the sealed object held by the first `length` bytes of consecutive
+   * `segments` (data shards), read in place.
+   */
+  decryptSegments(segments: readonly Uint8Array[], length: number): Uint8Array
   /** Wipes the cipher's copy of the key; later calls throw `ERR_CIPHER_DESTROYED`. */
   destroy(): void
 }
 
 interface GcmEngine {
-  seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Uint8Array
-  /** The plaintext, or `undefined` when the tag does not verify (nothing is released then). */
-  open(key: Uint8Array, sealed: Uint8Array): Uint8Array | undefined
+  /** The sealed bytes of `plaintext`, cut into segments of `segment` bytes. */
+  seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, segment: number): Uint8Array[]
+  /**
+   * The plaintext of the sealed bytes in the first `length` bytes of `segments`, or `undefined`
+   * when the tag does not verify (nothing is released then).
+   */
+  open(key: Uint8Array, segments: readonly Uint8Array[], length: number): Uint8Array | undefined
 }
 
 // Bounds the per-call output of the Node cipher so a large object is not held twice.
@@ -82,55 +98,65 @@ function nodeCrypto(): typeof NodeCrypto | null {
 
 function nodeEngine(c: typeof NodeCrypto): GcmEngine {
   return {
-    seal(key, nonce, plaintext) {
-      const out = new Uint8Array(SEALED_OVERHEAD + plaintext.length)
-      out.set(nonce, 0)
+    seal(key, nonce, plaintext, segment) {
+      const out = new SegmentWriter(segment, SEALED_OVERHEAD + plaintext.length)
+      out.push(nonce)
       const cipher = c.createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LENGTH })
-      let at = NONCE_LENGTH
-      for (let i = 0; i < plaintext.length; i += NODE_CHUNK) {
-        const part = cipher.update(plaintext.subarray(i, i + NODE_CHUNK))
-        out.set(part, at)
-        at += part.length
+      for (let p = 0; p < plaintext.length; ) {
+        // GCM is a stream mode: OpenSSL returns one output byte per input byte, so input cut at
+        // segment boundaries comes back as whole segments, kept without a copy. Other cuts are
+        // copied, in bounded chunks so that a large object is not held twice.
+        let n = Math.min(out.toBoundary, plaintext.length - p)
+        if (n !== segment) n = Math.min(n, NODE_CHUNK)
+        out.push(cipher.update(plaintext.subarray(p, p + n)))
+        p += n
       }
-      const rest = cipher.final()
-      out.set(rest, at)
-      at += rest.length
-      // GCM is a stream mode: OpenSSL returns exactly one output byte per input byte.
-      if (at !== NONCE_LENGTH + plaintext.length) throw new Error('node:crypto AES-GCM output length')
-      out.set(cipher.getAuthTag(), at)
-      return out
+      out.push(cipher.final())
+      out.push(cipher.getAuthTag())
+      return out.finish()
     },
-    open(key, sealed) {
-      const nonce = sealed.subarray(0, NONCE_LENGTH)
+    open(key, segments, length) {
+      const nonce = copySegmentRange(segments, 0, NONCE_LENGTH)
       const decipher = c.createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LENGTH })
-      decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH))
+      decipher.setAuthTag(copySegmentRange(segments, length - TAG_LENGTH, length))
       // OpenSSL decrypts before it checks the tag: this plaintext stays private until final().
-      const plain = decipher.update(sealed.subarray(NONCE_LENGTH, sealed.length - TAG_LENGTH))
+      const parts = [...segmentRange(segments, NONCE_LENGTH, length - TAG_LENGTH)].map((piece) =>
+        decipher.update(piece),
+      )
       try {
         decipher.final()
       } catch {
-        plain.fill(0)
+        for (const part of parts) part.fill(0)
         return undefined
       }
-      if (plain.byteOffset === 0 && plain.buffer.byteLength === plain.length) {
-        return new Uint8Array(plain.buffer, 0, plain.length)
+      const only = parts.length === 1 ? parts[0]! : undefined
+      if (only && only.byteOffset === 0 && only.buffer.byteLength === only.length) {
+        return new Uint8Array(only.buffer, 0, only.length)
       }
-      const copy = new Uint8Array(plain)
-      plain.fill(0)
-      return copy
+      const plain = new Uint8Array(length - SEALED_OVERHEAD)
+      let at = 0
+      for (const part of parts) {
+        plain.set(part, at)
+        at += part.length
+      }
+      return plain
     },
   }
 }
 
 const nobleEngine: GcmEngine = {
-  seal(key, nonce, plaintext) {
+  seal(key, nonce, plaintext, segment) {
     const body = gcm(key, nonce).encrypt(plaintext)
-    const out = new Uint8Array(NONCE_LENGTH + body.length)
-    out.set(nonce, 0)
-    out.set(body, NONCE_LENGTH)
-    return out
+    const sealed = new Uint8Array(NONCE_LENGTH + body.length)
+    sealed.set(nonce, 0)
+    sealed.set(body, NONCE_LENGTH)
+    return Array.from({ length: Math.ceil(sealed.length / segment) }, (_, i) =>
+      sealed.subarray(i * segment, (i + 1) * segment),
+    )
   },
-  open(key, sealed) {
+  open(key, segments, length) {
+    const sealed =
+      segments.length === 1 ? segments[0]!.subarray(0, length) : copySegmentRange(segments, 0, length)
     try {
       // noble verifies the tag before it decrypts anything.
       return gcm(key, sealed.subarray(0, NONCE_LENGTH)).decrypt(sealed.subarray(NONCE_LENGTH))
@@ -192,37 +218,58 @@ export function createCipher(options: CipherOptions): ObjectCipher {
   const live = () => {
     if (destroyed) throw new CryptoError('ERR_CIPHER_DESTROYED', 'the cipher was destroyed and its key wiped')
   }
-  const seal = (plaintext: Uint8Array, nonce: Uint8Array) => {
+  const seal = (plaintext: Uint8Array, nonce: Uint8Array, segment?: number) => {
     live()
     checkBytes(plaintext, 'plaintext')
-    return engine.seal(key, nonce, plaintext)
+    if (segment !== undefined && !(Number.isSafeInteger(segment) && segment > 0)) {
+      throw new CryptoError('ERR_CRYPTO_ARGUMENT', `\`segment\` must be a positive integer, got ${segment}`)
+    }
+    return engine.seal(key, nonce, plaintext, segment ?? SEALED_OVERHEAD + plaintext.length)
   }
+  const open = (segments: readonly Uint8Array[], length: number, what: string) => {
+    live()
+    if (length < SEALED_OVERHEAD) {
+      throw new CryptoError(
+        'ERR_CIPHERTEXT_TOO_SHORT',
+        `\`${what}\` is ${length} bytes; an AES-256-GCM object is at least ${SEALED_OVERHEAD} (12-byte nonce + 16-byte tag): it is truncated or not a sealed object`,
+      )
+    }
+    const plaintext = engine.open(key, segments, length)
+    if (plaintext === undefined) {
+      throw new CryptoError('ERR_DECRYPT_AUTH', 'authentication failed: wrong key or tampered data')
+    }
+    return plaintext
+  }
+  const nonce = () => globalThis.crypto.getRandomValues(new Uint8Array(NONCE_LENGTH))
   const cipher: ObjectCipher = {
     engine: name,
-    encrypt(plaintext) {
-      return seal(plaintext, globalThis.crypto.getRandomValues(new Uint8Array(NONCE_LENGTH)))
-    },
+    encrypt: (plaintext) => seal(plaintext, nonce())[0]!,
+    encryptSegments: (plaintext, segment) => seal(plaintext, nonce(), segment),
     decrypt(sealed) {
-      live()
       checkBytes(sealed, 'sealed')
-      if (sealed.length < SEALED_OVERHEAD) {
+      return open([sealed], sealed.length, 'sealed')
+    },
+    decryptSegments(segments, length) {
+      if (!Array.isArray(segments))
+        throw new CryptoError('ERR_CRYPTO_ARGUMENT', '`segments` must be an array')
+      segments.forEach((s, i) => {
+        checkBytes(s, `segments[${i}]`)
+      })
+      const held = segments.reduce((sum, s) => sum + s.length, 0)
+      if (!Number.isSafeInteger(length) || length < 0 || length > held) {
         throw new CryptoError(
-          'ERR_CIPHERTEXT_TOO_SHORT',
-          `\`sealed\` is ${sealed.length} bytes; an AES-256-GCM object is at least ${SEALED_OVERHEAD} (12-byte nonce + 16-byte tag): it is truncated or not a sealed object`,
+          'ERR_CRYPTO_ARGUMENT',
+          `\`length\` must be an integer 0..${held} (the bytes the segments hold), got ${length}`,
         )
       }
-      const plaintext = engine.open(key, sealed)
-      if (plaintext === undefined) {
-        throw new CryptoError('ERR_DECRYPT_AUTH', 'authentication failed: wrong key or tampered data')
-      }
-      return plaintext
+      return open(segments, length, 'length')
     },
     destroy() {
       key.fill(0)
       destroyed = true
     },
   }
-  sealWithNonce.set(cipher, seal)
+  sealWithNonce.set(cipher, (plaintext, n) => seal(plaintext, n)[0]!)
   return cipher
 }
 

@@ -38,11 +38,35 @@ export function padAndSplit(object: Uint8Array, k: number): Uint8Array[] {
 }
 
 /**
- * Joins `k` data shards (in order) and strips the padding written by {@link padAndSplit}.
- * Throws `ERR_RS_PADDING` when the padding is not `pad` bytes of value `pad` with pad 1..k:
- * the shards are then not the data of a padded object (corrupt, or in the wrong order).
+ * The `k` data shards {@link padAndSplit} would give for the sealed bytes held in `segments`
+ * (consecutive pieces of `shardLength` bytes, the last one possibly shorter, as
+ * `ObjectCipher.encryptSegments` returns them): whole segments are the shards themselves, the
+ * rest are new shards holding what is left of the bytes and the padding.
  */
-export function joinAndUnpad(dataShards: readonly Uint8Array[]): Uint8Array {
+export function padSegments(segments: readonly Uint8Array[], k: number, shardLength: number): Uint8Array[] {
+  const length = segments.reduce((sum, s) => sum + s.length, 0)
+  const pad = k - (length % k)
+  if ((length + pad) / k !== shardLength) {
+    throw new ErasureCodeError(
+      'ERR_RS_ARGUMENT',
+      `${length} bytes padded over k = ${k} do not give shards of ${shardLength}`,
+    )
+  }
+  return Array.from({ length: k }, (_, i) => {
+    const segment = segments[i]
+    if (segment?.length === shardLength) return segment
+    const shard = new Uint8Array(shardLength).fill(pad)
+    if (segment) shard.set(segment)
+    return shard
+  })
+}
+
+/**
+ * The bytes `k` data shards hold before the padding {@link padAndSplit} wrote, after checking
+ * that padding: `ERR_RS_PADDING` when it is not `pad` bytes of value `pad` with pad 1..k (the
+ * shards are then not the data of a padded object: corrupt, or in the wrong order).
+ */
+export function unpaddedLength(dataShards: readonly Uint8Array[]): number {
   const k = dataShards.length
   if (k < 1) throw new ErasureCodeError('ERR_RS_SHARD_COUNT', '`dataShards` must hold at least one shard')
   const shardLength = dataShards[0]!.length
@@ -66,13 +90,6 @@ export function joinAndUnpad(dataShards: readonly Uint8Array[]): Uint8Array {
       `the last byte must give a padding length 1..${k}, got ${total === 0 ? 'no bytes at all' : pad}; the shards are corrupt or out of order`,
     )
   }
-  const out = new Uint8Array(total - pad)
-  let at = 0
-  for (const shard of dataShards) {
-    const take = Math.min(shardLength, out.length - at)
-    if (take > 0) out.set(shard.subarray(0, take), at)
-    at += shardLength
-  }
   for (let i = total - pad; i < total; i++) {
     const shard = dataShards[Math.floor(i / shardLength)]!
     if (shard[i % shardLength] !== pad) {
@@ -81,6 +98,22 @@ export function joinAndUnpad(dataShards: readonly Uint8Array[]): Uint8Array {
         `byte ${i} of the joined shards is ${shard[i % shardLength]}, expected the padding value ${pad}; the shards are corrupt or out of order`,
       )
     }
+  }
+  return total - pad
+}
+
+/**
+ * Joins `k` data shards (in order) and strips the padding written by {@link padAndSplit}.
+ * Throws `ERR_RS_PADDING` when the padding is not `pad` bytes of value `pad` with pad 1..k:
+ * the shards are then not the data of a padded object (corrupt, or in the wrong order).
+ */
+export function joinAndUnpad(dataShards: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(unpaddedLength(dataShards))
+  let at = 0
+  for (const shard of dataShards) {
+    const take = Math.min(shard.length, out.length - at)
+    if (take > 0) out.set(shard.subarray(0, take), at)
+    at += shard.length
   }
   return out
 }
