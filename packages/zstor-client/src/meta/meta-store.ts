@@ -65,11 +65,45 @@ export class MetaStore {
   }
 
   /**
+   * {@link #fetch}, but done as soon as the answers so far hold a readable record that no
+   * newer write can hide, so a slow meta backend does not hold every read. A write reaches
+   * `writeQuorum` backends, distinct from the `k` holding an older record; when
+   * `k + writeQuorum > n` both cannot exist, so the newest readable record is the record. The
+   * backends not yet answered keep going and still count their failures.
+   */
+  async #fetchReadable(key: string): Promise<{ values: (Buffer | null)[]; errors: Map<string, string> }> {
+    const n = this.#backends.length
+    const values: (Buffer | null)[] = this.#backends.map(() => null)
+    const errors = new Map<string, string>()
+    let settled = 0
+    return new Promise((resolve) => {
+      const done = () => resolve({ values: [...values], errors: new Map(errors) })
+      const readable = () => {
+        try {
+          const stripe = pickStripe(values)
+          return stripe !== null && stripe.k + this.writeQuorum > n
+        } catch {
+          return false // not readable yet: more answers may make it so
+        }
+      }
+      this.#backends.forEach(async (config, j) => {
+        try {
+          values[j] = await this.#pool.get(config).get(key)
+        } catch (error) {
+          errors.set(config.label, (error as Error).message)
+          this.#pool.markFailed(config.label, (error as Error).message)
+        }
+        if (++settled === n || readable()) done()
+      })
+    })
+  }
+
+  /**
    * The record under `key`, or `null` when there is none. Throws `ERR_META_UNAVAILABLE` when too
    * few backends answered to tell, `ERR_META_CORRUPT` when the record cannot be read.
    */
   async get(key: string): Promise<Uint8Array | null> {
-    const { values, errors } = await this.#fetch(key)
+    const { values, errors } = await this.#fetchReadable(key)
     const record = await openRecord(values, this.#key)
     if (record) return record
     const answered = this.#backends.length - errors.size
