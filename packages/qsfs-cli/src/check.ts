@@ -111,8 +111,10 @@ export async function checkNode(options: CheckOptions): Promise<CheckReport> {
           path,
           state: 'degraded',
           detail:
-            bad.map((b) => `object ${b.object} shard ${b.index} on ${b.backend}: ${b.reason}`).join('; ') ||
-            null,
+            [
+              ...bad.map((b) => `object ${b.object} shard ${b.index} on ${b.backend}: ${b.reason}`),
+              ...(result.metaShards?.bad ?? []).map((b) => `metadata shard on ${b.backend}: ${b.reason}`),
+            ].join('; ') || null,
         })
       } else files.push({ path, state: 'healthy', detail: null })
     }

@@ -7,6 +7,7 @@
 import type { ClientContext } from './context.js'
 import { type BadShard, fetchShards } from './data/fetch-shards.js'
 import { metaKey } from './meta/meta-key.js'
+import type { MetaShardProblem } from './meta/meta-store.js'
 import { loadRecord } from './store.js'
 
 export interface CheckResult {
@@ -18,6 +19,8 @@ export interface CheckResult {
   readonly objects: number
   /** With `deep`: shards checked, and the bad ones. */
   readonly shards: { readonly total: number; readonly bad: readonly (BadShard & { object: number })[] } | null
+  /** With `deep`: metadata shards checked (one per meta backend), and the meta backends without a valid one. */
+  readonly metaShards: { readonly total: number; readonly bad: readonly MetaShardProblem[] } | null
   /** Whether the record is written by upstream 0-stor. */
   readonly upstream: boolean
   /** True when found and, with `deep`, nothing is wrong. */
@@ -38,13 +41,28 @@ export async function checkKey(
       size: null,
       objects: 0,
       shards: null,
+      metaShards: null,
       upstream: false,
       healthy: false,
     }
   const { record } = found
+  const metaShards = options.deep
+    ? { total: ctx.meta.backends.length, bad: await ctx.meta.inspect(key) }
+    : null
+  const metaHealthy = !metaShards || metaShards.bad.length === 0
   if (record.kind === 'upstream') {
     const checksum = Buffer.from(record.meta.checksum).toString('hex')
-    return { key, found: true, checksum, size: null, objects: 1, shards: null, upstream: true, healthy: true }
+    return {
+      key,
+      found: true,
+      checksum,
+      size: null,
+      objects: 1,
+      shards: null,
+      metaShards,
+      upstream: true,
+      healthy: metaHealthy,
+    }
   }
   let shards: CheckResult['shards'] = null
   if (options.deep) {
@@ -65,8 +83,9 @@ export async function checkKey(
     size: record.size,
     objects: record.objects.length,
     shards,
+    metaShards,
     upstream: false,
-    healthy: !shards || shards.bad.length === 0,
+    healthy: metaHealthy && (!shards || shards.bad.length === 0),
   }
 }
 

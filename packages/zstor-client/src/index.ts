@@ -45,6 +45,7 @@ export {
   ZstorError,
 } from './errors.js'
 export { cleanPath, metaKey, metaKeyPrefix, relativeToRoot } from './meta/meta-key.js'
+export type { MetaShardProblem } from './meta/meta-store.js'
 export { type Candidate, type PlacementRules, place, worstCaseSurvivors } from './placement.js'
 export type { RebuildResult } from './rebuild.js'
 export type { BackendReport } from './status.js'

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createZstorClient, type ZstorClient } from '../src/index.js'
+import { withConnection } from './helpers/backend-client.js'
 import { Cluster, type TestBackend } from './helpers/cluster.js'
 import { countEntries, holders } from './helpers/entries.js'
 
@@ -97,6 +98,29 @@ describe('repair', () => {
     for (const b of down) await cluster.down(b)
     const rebuilt = await client.rebuild(path)
     expect(rebuilt.shardsRebuilt).toBe(2)
+    expect((await client.check(path, { deep: true })).healthy).toBe(true)
+  })
+
+  it('check --deep reports metadata shards missing or invalid on a meta backend, and rebuild restores them', async () => {
+    const { path } = await storeRandom('m', 50_000)
+    const key = client.keyOf(path)
+    expect((await client.check(path, { deep: true })).metaShards).toEqual({ total: 4, bad: [] })
+    await withConnection(cluster.meta[1]!.port, async (redis) => {
+      await redis.call('SELECT', cluster.meta[1]!.namespace)
+      await redis.call('DEL', key)
+    })
+    await withConnection(cluster.meta[2]!.port, async (redis) => {
+      await redis.call('SELECT', cluster.meta[2]!.namespace)
+      await redis.call('SET', key, 'not a metadata shard')
+    })
+    const deep = await client.check(path, { deep: true })
+    expect(deep.healthy).toBe(false)
+    expect(deep.shards?.bad).toEqual([])
+    expect(deep.metaShards?.bad.map((b) => b.reason)).toEqual([
+      'missing',
+      'invalid: fails its checksum or is left from an older write',
+    ])
+    await client.rebuild(path)
     expect((await client.check(path, { deep: true })).healthy).toBe(true)
   })
 

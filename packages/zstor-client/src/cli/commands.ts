@@ -124,6 +124,7 @@ export async function run(
           if (result.checksum) io.out(result.checksum)
           for (const b of result.shards?.bad ?? [])
             io.err(`object ${b.object} shard ${b.index} on ${b.backend}: ${b.reason}`)
+          for (const b of result.metaShards?.bad ?? []) io.err(`metadata shard on ${b.backend}: ${b.reason}`)
         }
         return result.found && !result.healthy ? 1 : 0
       } finally {

@@ -20,6 +20,12 @@ export interface MetaStoreOptions {
   readonly key: Uint8Array
 }
 
+/** A meta backend without a valid shard of a record, and why. */
+export interface MetaShardProblem {
+  readonly backend: string
+  readonly reason: string
+}
+
 /** What a write reached. */
 export interface MetaWriteResult {
   /** Labels of meta backends that did not take their shard, and why: {@link MetaStore.repair} fixes them. */
@@ -116,6 +122,26 @@ export class MetaStore {
       )
     }
     return null
+  }
+
+  /**
+   * The meta backends that lack a valid shard of the current record under `key` (missing,
+   * failing its checksum, left from an older write, or unreachable), for `check --deep`.
+   * Throws `ERR_META_CORRUPT` as {@link get} does when no write is readable.
+   */
+  async inspect(key: string): Promise<MetaShardProblem[]> {
+    const { values, errors } = await this.#fetch(key)
+    const stripe = pickStripe(values)
+    return this.#backends.flatMap((config, j): MetaShardProblem[] => {
+      const error = errors.get(config.label)
+      if (error !== undefined) return [{ backend: config.label, reason: `unreachable: ${error}` }]
+      if (stripe?.slots[j]) return []
+      const reason =
+        values[j] === null || values[j]!.length === 0
+          ? 'missing'
+          : 'invalid: fails its checksum or is left from an older write'
+      return [{ backend: config.label, reason }]
+    })
   }
 
   /** Writes `record` under `key`. Throws `ERR_META_UNAVAILABLE` when fewer than {@link writeQuorum} backends took it. */
