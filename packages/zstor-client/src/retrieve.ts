@@ -64,7 +64,8 @@ export async function retrieveStream(
     concurrency: 2,
     // fetchShards checked every shard against its checksum already.
     shardsVerified: true,
-    ...(record.size >= POOL_THRESHOLD ? { pool: codecPool(ctx) } : {}),
+    // The fetched shards are used for nothing else: move them to the worker, do not copy them.
+    ...(record.size >= POOL_THRESHOLD ? { pool: codecPool(ctx), transferShards: true } : {}),
   })
   const counted = (async function* () {
     let done = 0

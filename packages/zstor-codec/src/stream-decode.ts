@@ -33,6 +33,11 @@ export interface DecodeStreamOptions extends DecodeObjectOptions {
   concurrency?: number
   /** Decode on these worker threads (`createCodecPool`) instead of the calling thread. */
   pool?: CodecPool
+  /**
+   * With `pool`: move each shard that is a whole buffer of its own to the worker instead of
+   * copying it, for a caller that does not use the shards after handing them over.
+   */
+  transferShards?: boolean
 }
 
 const isIndex = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0
@@ -143,7 +148,9 @@ export function decodeStream(
       }
       const { pool } = options
       const chunks = mapOrdered(inOrder(input), concurrency, ({ shards, meta }) =>
-        pool ? pool.decode(shards, meta, key, objectOptions) : decodeObject(shards, meta, key, objectOptions),
+        pool
+          ? pool.decode(shards, meta, key, objectOptions, options.transferShards === true)
+          : decodeObject(shards, meta, key, objectOptions),
       )
       for await (const chunk of chunks) if (chunk.length > 0) yield chunk
     } finally {

@@ -26,12 +26,16 @@ export interface CodecPool {
   readonly threads: number
   /** `encodeObject` on a worker. With `transfer`, `data`'s buffer moves to the worker (unusable here after). */
   encode(data: Uint8Array, options: EncodeObjectOptions, transfer?: boolean): Promise<EncodedObject>
-  /** `decodeObject` on a worker; the shards are copied to it. */
+  /**
+   * `decodeObject` on a worker. The shards are copied to it; with `transfer`, a shard that is a
+   * whole buffer of its own moves there instead (unusable here after).
+   */
   decode(
     shards: ReadonlyArray<Uint8Array | null | undefined>,
     meta: ObjectMeta,
     key: Uint8Array,
     options?: DecodeObjectOptions,
+    transfer?: boolean,
   ): Promise<Uint8Array>
   /** Stops the workers; pending requests reject. */
   close(): Promise<void>
@@ -58,6 +62,9 @@ function workerUrl(): URL {
   // Running from the sources (tests): use the built worker.
   return new URL('../dist/codec-worker.js', import.meta.url)
 }
+
+/** Whether `view` spans its whole buffer, so transferring the buffer moves nothing else. */
+const owns = (view: Uint8Array) => view.byteOffset === 0 && view.byteLength === view.buffer.byteLength
 
 interface Slot {
   readonly worker: Worker
@@ -118,7 +125,7 @@ export function createCodecPool(options: CodecPoolOptions = {}): CodecPool {
   return {
     threads,
     async encode(data, encodeOptions, transfer = false) {
-      const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
+      const owned = owns(data)
       // `new Uint8Array(data)` copies; `data.slice()` would not for a Buffer (Buffer#slice is a
       // view), and transferring that view's buffer would detach the caller's whole buffer.
       const payload = transfer && owned ? data : new Uint8Array(data)
@@ -132,8 +139,12 @@ export function createCodecPool(options: CodecPoolOptions = {}): CodecPool {
       if (reply.op !== 'encode') throw new PipelineError('ERR_PIPELINE_ARGUMENT', 'codec worker: wrong reply')
       return { shards: reply.shards, meta: reply.meta }
     },
-    async decode(shards, meta, key, decodeOptions = {}) {
+    async decode(shards, meta, key, decodeOptions = {}, transfer = false) {
       const copy = new Uint8Array(key)
+      const moved = new Set<ArrayBuffer>([copy.buffer])
+      if (transfer) {
+        for (const s of shards) if (s && owns(s) && s.buffer instanceof ArrayBuffer) moved.add(s.buffer)
+      }
       const reply = unwrap(
         await send(
           {
@@ -144,7 +155,7 @@ export function createCodecPool(options: CodecPoolOptions = {}): CodecPool {
             key: copy,
             options: decodeOptions,
           },
-          [copy.buffer],
+          [...moved],
         ),
       )
       if (reply.op !== 'decode') throw new PipelineError('ERR_PIPELINE_ARGUMENT', 'codec worker: wrong reply')

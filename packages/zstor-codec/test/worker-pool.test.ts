@@ -35,6 +35,26 @@ describe('codec worker pool', () => {
     expect(Buffer.compare(await decodeObject(encoded.shards, encoded.meta, key), view)).toBe(0)
   })
 
+  it('decode with transfer moves shards that own their buffer and copies the others', async () => {
+    const data = bytes(100_000, 8)
+    const { shards, meta } = await encodeObject(data, { k: 4, m: 2, compression: 'none', key })
+    const whole = Buffer.concat([Buffer.alloc(3), shards[1]!])
+    const given = [
+      new Uint8Array(shards[0]!),
+      whole.subarray(3),
+      null,
+      new Uint8Array(shards[3]!),
+      shards[4]!,
+      null,
+    ]
+    const back = await pool.decode(given, meta, key, {}, true)
+    expect(Buffer.compare(back, data)).toBe(0)
+    expect(given[0]!.byteLength).toBe(0) // moved
+    expect(given[3]!.byteLength).toBe(0)
+    expect(whole.byteLength).toBe(whole.length) // a view: copied, its buffer left alone
+    expect(Buffer.compare(given[1]!, shards[1]!)).toBe(0)
+  })
+
   it('errors keep their class and code across the thread', async () => {
     const { shards, meta } = await encodeObject(bytes(1000, 4), { k: 2, m: 1, compression: 'none', key })
     const wrongKey = new Uint8Array(32).fill(9)
