@@ -10,32 +10,31 @@ export const MIN_DATASIZE = 524288
 
 interface FlagSpec {
   readonly takesValue: boolean
-  readonly supported: boolean
 }
 
 const FLAGS: Readonly<Record<string, FlagSpec>> = {
-  data: { takesValue: true, supported: true },
-  index: { takesValue: true, supported: true },
-  listen: { takesValue: true, supported: true },
-  port: { takesValue: true, supported: true },
-  datasize: { takesValue: true, supported: true },
-  mode: { takesValue: true, supported: true },
-  verbose: { takesValue: false, supported: true },
-  version: { takesValue: false, supported: true },
-  help: { takesValue: false, supported: true },
-  socket: { takesValue: true, supported: true },
-  dualnet: { takesValue: false, supported: true },
-  maxsize: { takesValue: true, supported: true },
-  admin: { takesValue: true, supported: true },
-  protect: { takesValue: false, supported: true },
-  hook: { takesValue: true, supported: true },
-  sync: { takesValue: false, supported: true },
-  synctime: { takesValue: true, supported: true },
-  secure: { takesValue: false, supported: true },
-  rotate: { takesValue: true, supported: true },
-  background: { takesValue: false, supported: true },
-  logfile: { takesValue: true, supported: true },
-  dump: { takesValue: false, supported: false },
+  data: { takesValue: true },
+  index: { takesValue: true },
+  listen: { takesValue: true },
+  port: { takesValue: true },
+  datasize: { takesValue: true },
+  mode: { takesValue: true },
+  verbose: { takesValue: false },
+  version: { takesValue: false },
+  help: { takesValue: false },
+  socket: { takesValue: true },
+  dualnet: { takesValue: false },
+  maxsize: { takesValue: true },
+  admin: { takesValue: true },
+  protect: { takesValue: false },
+  hook: { takesValue: true },
+  sync: { takesValue: false },
+  synctime: { takesValue: true },
+  secure: { takesValue: false },
+  rotate: { takesValue: true },
+  background: { takesValue: false },
+  logfile: { takesValue: true },
+  dump: { takesValue: false },
 }
 
 export type CliCommand =
@@ -72,6 +71,8 @@ export type CliCommand =
       logfile: string | undefined
       /** `--hook <exe>`: run on the events of spec §3. */
       hook: string | undefined
+      /** `--dump`: print the index files and exit instead of serving. */
+      dump: boolean
       verbose: boolean
     }
 
@@ -104,7 +105,8 @@ A 0-db (zdb) compatible key-value server.
   --hook <exe>        run <exe> <event> <zdbid> [args..] on server events (no shell):
                       namespaces-init, ready (non-zero exit aborts the start), close,
                       namespace-created/updated/deleted/reloaded/closing, jump-index,
-                      jump-data, missing-data (exit 0 if the data file was restored)
+                      jump-data, missing-data (exit 0 if the data file was restored),
+                      crash (a fatal error; waited for up to 10 s, then exit 1)
 
  Network options:
   --listen <addr>     listen address (default 127.0.0.1; upstream uses ::)
@@ -115,11 +117,11 @@ A 0-db (zdb) compatible key-value server.
  Other:
   --background        detach once the server is ready; prints the server's pid
   --logfile <file>    with --background: append the server's output to <file>
+  --dump              print every entry of every index file (key, data file:offset,
+                      length, flags, timestamp) and exit; reads only, takes no lock
   --verbose           print debug messages
   --version           print the version and exit
   --help              print this message and exit
-
-Not supported yet: --dump
 `
 
 /** Parses `argv` (without node and script); throws {@link ZdbOptionError} with a one-line reason. */
@@ -135,7 +137,6 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     const given = eq === -1 ? body : body.slice(0, eq)
     const name = resolveFlag(given, token)
     const spec = FLAGS[name]!
-    if (!spec.supported) throw new ZdbOptionError(`--${name} is not supported yet by zdb-server`)
     if (!spec.takesValue) {
       if (eq !== -1) throw new ZdbOptionError(`--${name} takes no value`)
       values.set(name, true)
@@ -200,6 +201,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     background: values.has('background'),
     logfile: typeof logfile === 'string' ? logfile : undefined,
     hook: typeof hook === 'string' ? hook : undefined,
+    dump: values.has('dump'),
     verbose: values.has('verbose'),
   }
 }

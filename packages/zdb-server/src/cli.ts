@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-import { DAEMON_CHILD, daemonize, reportReady } from './background.js'
 /**
- * `zdb-server`: runs the server until SIGINT or SIGTERM.
+ * `zdb-server`: runs the server until SIGINT or SIGTERM (or prints the index with `--dump`).
  * @module
  */
+import { once } from 'node:events'
+import { DAEMON_CHILD, daemonize, reportReady } from './background.js'
 import { type CliCommand, parseArgs, USAGE } from './cli-args.js'
+import { exitOnCrash, injectTestFault } from './crash.js'
+import { dumpIndex } from './dump.js'
 import { ZdbServerError } from './errors.js'
+import { zdbId } from './hooks.js'
 import { createZdbServer } from './index.js'
 import { consoleLogger } from './logger.js'
 import { VERSION } from './version.js'
@@ -28,6 +32,10 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   if (command.kind === 'version') {
     process.stdout.write(`zdb-server ${VERSION}\n`)
+    return
+  }
+  if (command.dump) {
+    await dump(command.indexDir, command.dataDir)
     return
   }
   if (command.background && !process.env[DAEMON_CHILD]) {
@@ -75,8 +83,27 @@ async function main(argv: readonly string[]): Promise<void> {
   // signal sent on seeing it is never met by the default action.
   process.once('SIGINT', () => stop('SIGINT'))
   process.once('SIGTERM', () => stop('SIGTERM'))
+  exitOnCrash({ hook: command.hook, zdbid: zdbId(server.address), logger })
   logger.info(`zdb-server listening on ${shown} (data ${command.dataDir}, index ${command.indexDir})`)
   reportReady()
+  injectTestFault(process.env.ZDB_SERVER_TEST_FAULT)
+}
+
+/** `--dump`: the index listing on stdout, warnings on stderr; stops quietly if stdout closes. */
+async function dump(indexDir: string, dataDir: string): Promise<void> {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0)
+    fail(`cannot write the dump: ${err.message}`)
+  })
+  const warn = (message: string): void => void process.stderr.write(`zdb-server: ${message}\n`)
+  try {
+    for (const chunk of dumpIndex(indexDir, dataDir, warn)) {
+      if (!process.stdout.write(chunk)) await once(process.stdout, 'drain')
+    }
+  } catch (err) {
+    if (err instanceof ZdbServerError) fail(err.message)
+    throw err
+  }
 }
 
 void main(process.argv.slice(2))

@@ -15,6 +15,7 @@ import type { Socket } from 'node:net'
 import { type ProtocolError, RequestParser, RespWriter } from '@qsfs/zdb-protocol'
 import type { ClientState, CommandContext, ServerState } from './commands/context.js'
 import { findCommand } from './commands/table.js'
+import { parseOwnerId } from './mirrors.js'
 import { MissingDataError } from './missing-data.js'
 
 /**
@@ -23,11 +24,18 @@ import { MissingDataError } from './missing-data.js'
  */
 const HIGH_WATER = 4 * 1024 * 1024
 
+/**
+ * Mirror frames owed to a MIRROR connection past which it is dropped: a mirror that stopped
+ * reading cannot make the server hold every write forever.
+ */
+const MIRROR_HIGH_WATER = 64 * 1024 * 1024
+
 /** A request that waited for the `missing-data` hook, with the paths it may not wait for again. */
 class Retry {
   constructor(
     readonly args: Buffer[],
     readonly exempt: ReadonlySet<string>,
+    readonly owner: number,
   ) {}
 }
 
@@ -37,6 +45,8 @@ type Pending = Buffer[] | ProtocolError | Retry
 export function attachConnection(socket: Socket, server: ServerState): void {
   server.stats.clientsLifetime += 1
   socket.setNoDelay(true)
+  // Default copy threshold (16 KiB): GET replies of up to 8 KiB come from a shared read
+  // buffer (namespace-files.ts SCRATCH) and must be copied into the reply, not referenced.
   const out = new RespWriter()
   const client: ClientState = { ns: server.namespaces.default, writable: true }
   const ctx: CommandContext = { server, client, out }
@@ -47,9 +57,13 @@ export function attachConnection(socket: Socket, server: ServerState): void {
   /** True while the request at the front of the backlog waits for a `missing-data` hook. */
   let fetching = false
 
+  /** Mirror frames waiting for this connection's held replies (they keep their order). */
+  const frames: Buffer[] = []
+
   const owed = (): number => out.length + socket.writableLength
 
-  const run = (args: Buffer[], exempt?: ReadonlySet<string>): void => {
+  /** `owner`: the id mirrors are told the write came from (mirrors.ts). */
+  const run = (args: Buffer[], exempt: ReadonlySet<string> | undefined, owner: number): void => {
     if (closing) return
     const entry = findCommand(args[0]!)
     if (!entry) {
@@ -60,6 +74,7 @@ export function attachConnection(socket: Socket, server: ServerState): void {
     server.stats.commandsExecuted += 1
     // Only a server with --hook can have a request deferred; the others skip the bookkeeping.
     const mark = server.missingData ? out.mark() : undefined
+    client.applied = false
     try {
       if (server.missingData) server.missingData.withExempt(exempt, () => entry.handler(ctx, args))
       else entry.handler(ctx, args)
@@ -67,13 +82,22 @@ export function attachConnection(socket: Socket, server: ServerState): void {
       if (client.closeAfterReply) closing = true
       // A valid command, even one that failed, wakes the clients waiting for it (WAIT).
       server.waits.ran(client, client.ns, entry.name)
+      if (client.applied && server.mirrors.size > 0) {
+        server.mirrors.forward(client, {
+          timestamp: server.now(),
+          namespace: client.ns.name,
+          owner,
+          name: entry.name,
+          args: args.slice(1),
+        })
+      }
     } catch (err) {
       if (err instanceof MissingDataError && mark) {
         // Reads only so far (the data file is checked before anything is written): drop the
         // partial reply and run the request again once the hook is done.
         out.rollback(mark)
         server.stats.commandsExecuted -= 1
-        backlog.unshift(new Retry(args, new Set([...(exempt ?? []), err.path])))
+        backlog.unshift(new Retry(args, new Set([...(exempt ?? []), err.path]), owner))
         fetch(err.path)
         return
       }
@@ -101,9 +125,25 @@ export function attachConnection(socket: Socket, server: ServerState): void {
     if (err.close) closing = true
   }
 
+  /**
+   * After MASTER, the last argument of each request is the owner id of the write: it is taken
+   * off before the command runs. A write this server originated comes back through a
+   * replication loop: it is not run again.
+   */
+  const request = (args: Buffer[]): void => {
+    if (!client.master) {
+      run(args, undefined, server.instanceId)
+      return
+    }
+    const owner = args.length > 1 ? parseOwnerId(args[args.length - 1]!) : undefined
+    if (owner === undefined) return void out.error('Invalid owner id')
+    if (owner === server.instanceId) return void out.simple('Skipped, own write')
+    run(args.slice(0, -1), undefined, owner)
+  }
+
   const handle = (item: Pending): void => {
-    if (Array.isArray(item)) run(item)
-    else if (item instanceof Retry) run(item.args, item.exempt)
+    if (Array.isArray(item)) request(item)
+    else if (item instanceof Retry) run(item.args, item.exempt, item.owner)
     else reject(item)
   }
 
@@ -115,11 +155,13 @@ export function attachConnection(socket: Socket, server: ServerState): void {
   const parser = new RequestParser({ onRequest: accept, onError: accept })
 
   const flush = (): void => {
-    if (out.length > 0) {
+    if (out.length > 0 || frames.length > 0) {
       server.stats.networkTxBytes += out.length
       const buffers = out.flush()
       socket.cork()
       for (const b of buffers) socket.write(b)
+      for (const f of frames) socket.write(f)
+      frames.length = 0
       socket.uncork()
     }
     if (closing) {
@@ -191,7 +233,10 @@ export function attachConnection(socket: Socket, server: ServerState): void {
     settle(before)
   })
   socket.on('error', (err) => server.logger.debug(`connection error: ${err.message}`))
-  socket.on('close', () => server.waits.cancel(client))
+  socket.on('close', () => {
+    server.waits.cancel(client)
+    server.mirrors.remove(client)
+  })
   // WAIT's reply comes out of turn: it joins whatever this connection owes and goes with it.
   client.notify = (text, error) => {
     if (closing || socket.destroyed) return
@@ -199,4 +244,16 @@ export function attachConnection(socket: Socket, server: ServerState): void {
     else out.simple(text)
     if (!held) flush()
   }
+  client.mirror = () =>
+    server.mirrors.add(client, (frame) => {
+      if (closing || socket.destroyed) return
+      if (owed() > MIRROR_HIGH_WATER) {
+        server.logger.warn('a MIRROR connection stopped reading its frames; dropping it')
+        socket.destroy()
+        return
+      }
+      server.stats.networkTxBytes += frame.length
+      frames.push(frame)
+      if (!held) flush()
+    })
 }

@@ -90,11 +90,17 @@ export class Hooks {
     return this.#handler ? this.#call(this.#handler, name, args, true) : this.#start(name, args, true)
   }
 
-  /** Runs a hook to completion, blocking the event loop, and returns its exit status. */
-  runSync(name: string, args: readonly string[] = []): number {
+  /**
+   * Runs a hook to completion, blocking the event loop, and returns its exit status. With
+   * `timeoutMs`, a hook still running then is killed (SIGKILL: the wait must end).
+   */
+  runSync(name: string, args: readonly string[] = [], timeoutMs?: number): number {
     if (this.#handler) return this.#callSync(this.#handler, name, args)
     const record = this.#record(name, args)
-    const result = spawnSync(this.#path, [name, this.zdbid, ...args], this.#spawnOptions())
+    const result = spawnSync(this.#path, [name, this.zdbid, ...args], {
+      ...this.#spawnOptions(),
+      ...(timeoutMs === undefined ? {} : { timeout: timeoutMs, killSignal: 'SIGKILL' as const }),
+    })
     record.pid = result.pid ?? 0
     if (result.error) {
       this.#logger.warn(`hook ${name}: cannot run ${this.exe}: ${result.error.message}`)
@@ -217,6 +223,11 @@ export class Hooks {
     }
     this.#runs.length = kept
   }
+}
+
+/** The zdbid hooks get (spec §3): `unix://<socket>` if there is one, else `tcp://<host>:<port>`. */
+export function zdbId(address: { host: string; port: number; socket: string | undefined }): string {
+  return address.socket === undefined ? `tcp://${address.host}:${address.port}` : `unix://${address.socket}`
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -10,9 +10,10 @@ import type { ServerState } from './commands/context.js'
 import type { NamespaceFilesView } from './embedder.js'
 import * as embedder from './embedder.js'
 import { ZdbHookError, ZdbOptionError } from './errors.js'
-import { Hooks, type ZdbHookHandler } from './hooks.js'
+import { Hooks, type ZdbHookHandler, zdbId } from './hooks.js'
 import { acquireLock, type DirectoryLock } from './lockfile.js'
 import { silentLogger, type ZdbLogger } from './logger.js'
+import { Mirrors } from './mirrors.js'
 import { MissingData } from './missing-data.js'
 import type { ServerMode } from './namespace.js'
 import type { SyncPolicy } from './namespace-files.js'
@@ -180,6 +181,7 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
       : { mode: 'none' }
   const batch = new WriteBatch()
   const waits = new Waits()
+  const mirrors = new Mirrors(batch)
   if (admin !== undefined && (typeof admin !== 'string' || admin === '')) {
     throw new ZdbOptionError('admin must be a non-empty password string')
   }
@@ -221,8 +223,7 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
     const hooks = hookExe === undefined ? undefined : new Hooks({ exe: hookExe, logger, now })
     const missingData = hooks && new MissingData(hooks)
     if (hooks) {
-      hooks.zdbid =
-        listener.socket === undefined ? `tcp://${host}:${listener.port}` : `unix://${listener.socket}`
+      hooks.zdbid = zdbId(listener)
       // Upstream ignores this hook's status too.
       const status = await hooks.run('namespaces-init', [indexDir, dataDir])
       if (status !== 0) logger.warn(`hook namespaces-init exited with status ${status}`)
@@ -251,7 +252,8 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
       namespaces,
       stats,
       now,
-      instanceId: randomInt(0, 0xffffffff),
+      // Never 0: owner id 0 marks a write not to be replicated (mirrors.ts).
+      instanceId: randomInt(1, 0xffffffff),
       revision: `zdb-server-${VERSION}`,
       logger,
       mode,
@@ -259,6 +261,7 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
       protect,
       batch,
       waits,
+      mirrors,
       hooks,
       missingData,
     }
@@ -299,6 +302,7 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
           await bound.close()
           clearInterval(rotation)
           waits.close()
+          mirrors.close()
           try {
             if (hooks) {
               const status = await hooks.run('close')

@@ -16,6 +16,7 @@ describe('command-line flags (spec §4)', () => {
       secure: false,
       dualnet: false,
       background: false,
+      dump: false,
       verbose: false,
     })
   })
@@ -38,10 +39,9 @@ describe('command-line flags (spec §4)', () => {
     expect(() => parseArgs(['--port', '70000'])).toThrow(ZdbOptionError)
   })
 
-  it('upstream flags not implemented yet fail instead of being ignored', () => {
-    for (const flag of ['--dump']) {
-      expect(() => parseArgs([flag, 'x'])).toThrow(/not supported yet/)
-    }
+  it('--dump is parsed and takes no value', () => {
+    expect(parseArgs(['--dump', '--index', '/i'])).toMatchObject({ kind: 'run', dump: true, indexDir: '/i' })
+    expect(() => parseArgs(['--dump=1'])).toThrow('--dump takes no value')
   })
 
   it('--socket and --dualnet are parsed; --dualnet alone is refused', () => {

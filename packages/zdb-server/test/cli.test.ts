@@ -72,12 +72,6 @@ describe('zdb-server CLI', () => {
     expect(r.stderr.trim().split('\n')).toEqual(["zdb-server: unknown option '--bogus' (see --help)"])
   })
 
-  it('an upstream flag that is not implemented yet exits 1 and says so', () => {
-    const r = runSync(['--dump'])
-    expect(r.status).toBe(1)
-    expect(r.stderr).toContain('--dump is not supported yet')
-  })
-
   it('--hook: a ready hook that exits 1 stops the start with one line and status 1', () => {
     const hook = join(dirs.root, 'hook.sh')
     writeFileSync(hook, '#!/bin/sh\n[ "$1" = ready ] && exit 1\nexit 0\n')

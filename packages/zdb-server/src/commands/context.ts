@@ -6,6 +6,7 @@
 import type { RespWriter } from '@qsfs/zdb-protocol'
 import type { Hooks } from '../hooks.js'
 import type { ZdbLogger } from '../logger.js'
+import type { Mirrors } from '../mirrors.js'
 import type { MissingData } from '../missing-data.js'
 import type { Namespace, ServerMode } from '../namespace.js'
 import type { Namespaces } from '../namespaces.js'
@@ -32,6 +33,8 @@ export interface ServerState {
   readonly batch: WriteBatch
   /** Clients waiting (WAIT) for a command of another client. */
   readonly waits: Waits
+  /** Connections that sent MIRROR. */
+  readonly mirrors: Mirrors
   /** `--hook` runner; undefined without `--hook`. */
   readonly hooks: Hooks | undefined
   /** The `missing-data` hook's coordination; undefined without `--hook`. */
@@ -59,6 +62,12 @@ export interface ClientState {
   closeAfterReply?: boolean
   /** Sends an out-of-turn reply on this connection (WAIT's `+<cmd>` or `-Timeout`). */
   notify?: (text: string, error: boolean) => void
+  /** MIRROR: registers this connection as a mirror (set by the connection). */
+  mirror?: () => void
+  /** After MASTER: each request ends with the owner id of the write (see mirrors.ts). */
+  master?: boolean
+  /** Set by a handler whose command changed data or namespaces; reset before each command. */
+  applied?: boolean
 }
 
 export interface CommandContext {

@@ -8,6 +8,7 @@ import { MissingDataError } from '../missing-data.js'
 import { NamespaceWriteError } from '../namespace.js'
 import { refuseFrozen, refuseWrite, requireAdmin } from './access.js'
 import type { CommandContext } from './context.js'
+import { applied } from './replication.js'
 import { expectArgs, MAX_KEY_LENGTH, timestampArg } from './validate.js'
 
 /**
@@ -38,8 +39,9 @@ export function set(ctx: CommandContext, args: Buffer[]): void {
   const timestamp = args.length === 4 ? timestampArg(args[3]!) : undefined
   try {
     if (key.length === 0) ctx.out.bulk(ns.append(value, timestamp))
-    else if (ns.set(key, value, timestamp) === 'unchanged') ctx.out.nil()
+    else if (ns.setLooked(key, value, timestamp, existing) === 'unchanged') return void ctx.out.nil()
     else ctx.out.bulk(key)
+    applied(ctx)
   } catch (err) {
     if (!(err instanceof NamespaceWriteError)) throw err
     ctx.server.logger.error(`SET in ${ns.name}: ${String(err.cause)}`)
@@ -53,7 +55,8 @@ function getOne(ctx: CommandContext, key: Buffer): void {
   if (!entry) return void ctx.out.nil()
   let payload: Buffer
   try {
-    payload = ns.read(entry)
+    // Written to the reply at once (copied there), so the shared read buffer may be used.
+    payload = ns.peek(entry)
   } catch (err) {
     if (err instanceof MissingDataError) throw err
     ctx.server.logger.error(`GET in ${ns.name}: cannot read payload: ${String(err)}`)
@@ -96,8 +99,9 @@ export function del(ctx: CommandContext, args: Buffer[]): void {
   if (ns.settings.worm) return void ctx.out.error('Cannot delete a key when namespace is in worm mode')
   try {
     const timestamp = args.length === 3 ? timestampArg(args[2]!) : undefined
-    if (ns.del(key, timestamp)) ctx.out.simple('OK')
-    else ctx.out.error('Key not found')
+    if (!ns.del(key, timestamp)) return void ctx.out.error('Key not found')
+    ctx.out.simple('OK')
+    applied(ctx)
   } catch (err) {
     if (!(err instanceof NamespaceWriteError)) throw err
     ctx.server.logger.error(`DEL in ${ns.name}: ${String(err.cause)}`)

@@ -6,6 +6,7 @@
 import { DEFAULT_NAMESPACE } from '../namespaces.js'
 import { refuseWrite } from './access.js'
 import type { CommandContext } from './context.js'
+import { applied } from './replication.js'
 import { expectArgs, MAX_NAMESPACE_LENGTH } from './validate.js'
 
 /** `NSDEL ns`: deletes its files; clients still on it are refused and asked to leave. */
@@ -25,6 +26,7 @@ export function nsdel(ctx: CommandContext, args: Buffer[]): void {
   }
   ctx.server.hooks?.fire('namespace-deleted', [name])
   ctx.out.simple('OK')
+  applied(ctx)
 }
 
 /** `RELOAD ns`: replays the namespace's files from disk. */
@@ -56,10 +58,12 @@ export function flush(ctx: CommandContext): void {
     return void ctx.out.error('Internal Server Error')
   }
   ctx.out.simple('OK')
+  applied(ctx)
 }
 
 /** `NSJUMP`: the current namespace moves to index and data files N+1. */
 export function nsjump(ctx: CommandContext): void {
   ctx.client.ns.jump()
   ctx.out.simple('OK')
+  applied(ctx)
 }

@@ -8,6 +8,7 @@ import { dataFilePath, indexFilePath } from '../format/paths.js'
 import { isValidNamespaceName } from '../namespaces.js'
 import { SECURE_HASH_LENGTH, sameSecret, secureHash } from '../secure-auth.js'
 import type { CommandContext } from './context.js'
+import { applied } from './replication.js'
 import { expectArgs, isPrefixOf, MAX_NAMESPACE_LENGTH } from './validate.js'
 
 /** Longest password SELECT accepts (upstream's 256-byte buffer). */
@@ -40,6 +41,7 @@ export function nsnew(ctx: CommandContext, args: Buffer[]): void {
   }
   ctx.server.hooks?.fire('namespace-created', [name])
   ctx.out.simple('OK')
+  applied(ctx)
 }
 
 /**

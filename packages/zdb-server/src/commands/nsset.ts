@@ -7,6 +7,7 @@ import type { Namespace } from '../namespace.js'
 import type { NamespaceSettings } from '../namespace-settings.js'
 import { DEFAULT_NAMESPACE } from '../namespaces.js'
 import type { CommandContext } from './context.js'
+import { applied } from './replication.js'
 import { atoll, expectArgs, MAX_NAMESPACE_LENGTH } from './validate.js'
 
 /** Upstream's `COMMAND_MAXLEN`. */
@@ -66,6 +67,7 @@ function save(ctx: CommandContext, ns: Namespace, change: Partial<NamespaceSetti
 function updated(ctx: CommandContext, ns: Namespace): void {
   ctx.server.hooks?.fire('namespace-updated', [ns.name])
   ctx.out.simple('OK')
+  applied(ctx)
 }
 
 function mode(ctx: CommandContext, ns: Namespace, value: string): void {

@@ -10,13 +10,14 @@
  */
 import { adminOnly, withSession } from './access.js'
 import { auth } from './auth.js'
-import type { CommandContext, CommandHandler } from './context.js'
+import type { CommandHandler } from './context.js'
 import * as dataset from './dataset.js'
 import * as history from './history.js'
 import * as internals from './internals.js'
 import * as namespace from './namespace.js'
 import * as admin from './namespace-admin.js'
 import { nsset } from './nsset.js'
+import * as replication from './replication.js'
 import * as scan from './scan.js'
 import * as system from './system.js'
 import { wait } from './wait.js'
@@ -26,15 +27,11 @@ export interface CommandEntry {
   readonly handler: CommandHandler
 }
 
-const notImplemented: CommandHandler = (ctx: CommandContext) => {
-  ctx.out.error('Command not implemented yet')
-}
-
 const TABLE: readonly CommandEntry[] = [
   { name: '*', handler: (ctx) => void ctx.out.error('This is not a valid command') },
   { name: 'WAIT', handler: wait },
-  { name: 'MIRROR', handler: adminOnly(notImplemented) },
-  { name: 'MASTER', handler: adminOnly(notImplemented) },
+  { name: 'MIRROR', handler: adminOnly(replication.mirror) },
+  { name: 'MASTER', handler: adminOnly(replication.master) },
   { name: 'PING', handler: system.ping },
   { name: 'TIME', handler: system.time },
   { name: 'AUTH', handler: auth },

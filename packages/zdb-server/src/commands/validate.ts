@@ -23,9 +23,12 @@ export function expectArgs(
     ctx.out.error('Unexpected arguments')
     return false
   }
-  if (!allowEmpty && args.some((a) => a.length === 0)) {
-    ctx.out.error('Invalid argument')
-    return false
+  if (!allowEmpty) {
+    for (const a of args) {
+      if (a.length > 0) continue
+      ctx.out.error('Invalid argument')
+      return false
+    }
   }
   return true
 }
