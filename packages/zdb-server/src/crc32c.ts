@@ -1,60 +1,94 @@
 /**
  * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) as 0-db computes it: initial value 0
  * and **no** final XOR (spec zdb.md §2), so it differs from the usual iSCSI CRC-32C.
- * `crc32c(Buffer.from('XYZ')) === 0xfb355d37`. Slice-by-8 tables.
+ * `crc32c(Buffer.from('XYZ')) === 0xfb355d37`.
+ *
+ * Slice-by-16 over one flat table: 16 bytes per step. On little-endian hosts the bulk is read
+ * as aligned 32-bit words, about twice the speed of slice-by-8 over bytes; every SET computes
+ * the CRC of its whole value.
  * @module
  */
 
 const POLY = 0x82f63b78
-const TABLES = makeTables()
+/** Table `t` (0..15) at `t * 256`: the CRC of a byte followed by `t` zero bytes. */
+const TABLE = makeTable()
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+/** Below this, setting up the word view costs more than it saves. */
+const WORDS_FROM = 64
 
-function makeTables(): Uint32Array[] {
-  const tables: Uint32Array[] = []
-  const t0 = new Uint32Array(256)
+function makeTable(): Uint32Array {
+  const table = new Uint32Array(16 * 256)
   for (let i = 0; i < 256; i++) {
     let c = i
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1
-    t0[i] = c >>> 0
+    table[i] = c >>> 0
   }
-  tables.push(t0)
-  for (let t = 1; t < 8; t++) {
-    const prev = tables[t - 1]!
-    const next = new Uint32Array(256)
-    for (let i = 0; i < 256; i++) next[i] = (prev[i]! >>> 8) ^ t0[prev[i]! & 0xff]!
-    tables.push(next)
+  for (let t = 1; t < 16; t++) {
+    for (let i = 0; i < 256; i++) {
+      const prev = table[(t - 1) * 256 + i]!
+      table[t * 256 + i] = (prev >>> 8) ^ table[prev & 0xff]!
+    }
   }
-  return tables
+  return table
 }
 
 /** CRC-32C of `bytes` with init 0 and no final XOR; `crc` continues a previous result. */
 export function crc32c(bytes: Uint8Array | string, crc = 0): number {
   const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-  ]
+  const f = TABLE
   let c = crc >>> 0
   let i = 0
-  const end8 = data.length - (data.length % 8)
-  while (i < end8) {
-    const lo = (c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0
-    c =
-      t7[lo & 0xff]! ^
-      t6[(lo >>> 8) & 0xff]! ^
-      t5[(lo >>> 16) & 0xff]! ^
-      t4[lo >>> 24]! ^
-      t3[data[i + 4]!]! ^
-      t2[data[i + 5]!]! ^
-      t1[data[i + 6]!]! ^
-      t0[data[i + 7]!]!
-    i += 8
+  if (LITTLE_ENDIAN && data.length >= WORDS_FROM) {
+    while ((data.byteOffset + i) & 3) c = (c >>> 8) ^ f[(c ^ data[i++]!) & 0xff]!
+    const words = new Int32Array(data.buffer, data.byteOffset + i, ((data.length - i) >>> 4) << 2)
+    for (let w = 0; w < words.length; w += 4) {
+      const a = c ^ words[w]!
+      const b = words[w + 1]!
+      const d = words[w + 2]!
+      const e = words[w + 3]!
+      c =
+        f[3840 + (a & 0xff)]! ^
+        f[3584 + ((a >>> 8) & 0xff)]! ^
+        f[3328 + ((a >>> 16) & 0xff)]! ^
+        f[3072 + (a >>> 24)]! ^
+        f[2816 + (b & 0xff)]! ^
+        f[2560 + ((b >>> 8) & 0xff)]! ^
+        f[2304 + ((b >>> 16) & 0xff)]! ^
+        f[2048 + (b >>> 24)]! ^
+        f[1792 + (d & 0xff)]! ^
+        f[1536 + ((d >>> 8) & 0xff)]! ^
+        f[1280 + ((d >>> 16) & 0xff)]! ^
+        f[1024 + (d >>> 24)]! ^
+        f[768 + (e & 0xff)]! ^
+        f[512 + ((e >>> 8) & 0xff)]! ^
+        f[256 + ((e >>> 16) & 0xff)]! ^
+        f[e >>> 24]!
+    }
+    i += words.length * 4
+  } else {
+    const end16 = data.length - (data.length % 16)
+    while (i < end16) {
+      const a = c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))
+      c =
+        f[3840 + (a & 0xff)]! ^
+        f[3584 + ((a >>> 8) & 0xff)]! ^
+        f[3328 + ((a >>> 16) & 0xff)]! ^
+        f[3072 + (a >>> 24)]! ^
+        f[2816 + data[i + 4]!]! ^
+        f[2560 + data[i + 5]!]! ^
+        f[2304 + data[i + 6]!]! ^
+        f[2048 + data[i + 7]!]! ^
+        f[1792 + data[i + 8]!]! ^
+        f[1536 + data[i + 9]!]! ^
+        f[1280 + data[i + 10]!]! ^
+        f[1024 + data[i + 11]!]! ^
+        f[768 + data[i + 12]!]! ^
+        f[512 + data[i + 13]!]! ^
+        f[256 + data[i + 14]!]! ^
+        f[data[i + 15]!]!
+      i += 16
+    }
   }
-  while (i < data.length) c = (c >>> 8) ^ t0[(c ^ data[i++]!) & 0xff]!
+  while (i < data.length) c = (c >>> 8) ^ f[(c ^ data[i++]!) & 0xff]!
   return c >>> 0
 }

@@ -5,7 +5,7 @@
  */
 
 import { readUpTo } from './file-io.js'
-import { DATA_ENTRY_SIZE, DATA_HEADER_SIZE, decodeDataEntryHeader } from './format/data-file.js'
+import { DATA_ENTRY_SIZE, DATA_HEADER_SIZE } from './format/data-file.js'
 
 const WINDOW = 1 << 20
 
@@ -21,14 +21,16 @@ export function scanDataFile(fd: number, size: number): DataScan {
   let lastOffset: number | null = null
   let window: Buffer = Buffer.alloc(0)
   let windowStart = 0
+  const reused = Buffer.allocUnsafe(Math.min(WINDOW, size))
   while (pos + DATA_ENTRY_SIZE <= size) {
     if (pos < windowStart || pos + DATA_ENTRY_SIZE > windowStart + window.length) {
-      window = readUpTo(fd, Math.min(WINDOW, size - pos), pos)
+      window = readUpTo(fd, Math.min(WINDOW, size - pos), pos, reused)
       windowStart = pos
     }
-    const head = decodeDataEntryHeader(window, pos - windowStart)
-    if (head === null) break
-    const end = pos + DATA_ENTRY_SIZE + head.keyLength + head.dataLength
+    // idlen and datalen of the entry (spec §2), read in place: a data file holds millions.
+    const at = pos - windowStart
+    if (window.length - at < DATA_ENTRY_SIZE) break
+    const end = pos + DATA_ENTRY_SIZE + window[at]! + window.readUInt32LE(at + 1)
     if (end > size) break
     lastOffset = pos
     pos = end

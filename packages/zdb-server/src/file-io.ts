@@ -5,9 +5,12 @@
  */
 import { readSync, writeSync, writevSync } from 'node:fs'
 
-/** Reads exactly `length` bytes at `position`; throws `RangeError` on a short read (EOF). */
-export function readExact(fd: number, length: number, position: number): Buffer {
-  const buf = Buffer.allocUnsafe(length)
+/**
+ * Reads exactly `length` bytes at `position`, into `into` if given (at least `length` bytes;
+ * the result is then a view of it); throws `RangeError` on a short read (EOF).
+ */
+export function readExact(fd: number, length: number, position: number, into?: Buffer): Buffer {
+  const buf = into === undefined ? Buffer.allocUnsafe(length) : into.subarray(0, length)
   let done = 0
   while (done < length) {
     const n = readSync(fd, buf, done, length - done, position + done)
@@ -17,9 +20,12 @@ export function readExact(fd: number, length: number, position: number): Buffer 
   return buf
 }
 
-/** Reads up to `length` bytes at `position` (fewer only at end of file). */
-export function readUpTo(fd: number, length: number, position: number): Buffer {
-  const buf = Buffer.allocUnsafe(length)
+/**
+ * Reads up to `length` bytes at `position` (fewer only at end of file), into `into` if given
+ * (at least `length` bytes; file scans reuse one window instead of leaving one per read).
+ */
+export function readUpTo(fd: number, length: number, position: number, into?: Buffer): Buffer {
+  const buf = into ?? Buffer.allocUnsafe(length)
   let done = 0
   while (done < length) {
     const n = readSync(fd, buf, done, length - done, position + done)

@@ -9,7 +9,8 @@
  * those bytes, or leaves files N, flushes first.
  * @module
  */
-import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, openSync } from 'node:fs'
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync } from 'node:fs'
+import { AppendBuffer } from './append-buffer.js'
 import { scanDataFile } from './data-scan.js'
 import { FdCache } from './fd-cache.js'
 import { readExact, readUpTo, writeAll } from './file-io.js'
@@ -17,22 +18,31 @@ import {
   DATA_ENTRY_SIZE,
   DATA_HEADER_SIZE,
   decodeDataEntryHeader,
-  decodeDataHeader,
-  encodeDataEntryHead,
   encodeDataHeader,
+  writeDataEntryHead,
 } from './format/data-file.js'
 import {
-  encodeIndexEntryWith,
   encodeIndexHeader,
+  INDEX_ENTRY_SIZE,
   INDEX_FLAG_DELETED,
   INDEX_FLAGS_OFFSET,
   INDEX_HEADER_SIZE,
   type IndexEntry,
+  writeIndexEntry,
 } from './format/index-file.js'
 import { dataFilePath, indexFilePath } from './format/paths.js'
 import type { ZdbLogger } from './logger.js'
 import { MissingDataError } from './missing-data.js'
+import { createWithHeader, openCurrentDataFile } from './numbered-files.js'
 import type { ServerStats } from './stats.js'
+
+/**
+ * Where {@link NamespaceFiles.peekPayload} reads payloads up to its size. Reads are
+ * synchronous and single-threaded, so one buffer serves every namespace: whoever peeks uses
+ * the bytes before the next read. 8 KiB stays below the RespWriter's 16 KiB copy threshold, so
+ * a peeked payload handed to `bulk()` is copied, never kept by reference.
+ */
+const SCRATCH = Buffer.allocUnsafeSlow(8 * 1024)
 
 /** Which file a failed write was aimed at; commands map it to upstream's error strings. */
 export class NamespaceWriteError extends Error {
@@ -119,8 +129,8 @@ export class NamespaceFiles {
   readonly #secure: boolean
   #lastSync = Date.now()
   /** Deferred appends and the file sizes they start at. */
-  #pendingData: Buffer[] = []
-  #pendingIndex: Buffer[] = []
+  readonly #pendingData = new AppendBuffer()
+  readonly #pendingIndex = new AppendBuffer()
   #flushedData = 0
   #flushedIndex = 0
   /** In-place edits of already written index entries, applied after the deferred appends. */
@@ -174,21 +184,19 @@ export class NamespaceFiles {
     this.#assertUsable()
     if (!this.#pending()) return
     try {
-      writeAll(this.#dataFd, this.#pendingData, this.#flushedData)
+      this.#pendingData.writeTo(this.#dataFd, this.#flushedData)
     } catch (err) {
       this.#stats.dataWriteFailed += 1
       this.#abandon()
       throw new NamespaceWriteError('data', { cause: err })
     }
     try {
-      writeAll(this.#indexFd, this.#pendingIndex, this.#flushedIndex)
+      this.#pendingIndex.writeTo(this.#indexFd, this.#flushedIndex)
     } catch (err) {
       this.#stats.indexWriteFailed += 1
       this.#abandon()
       throw new NamespaceWriteError('index', { cause: err })
     }
-    this.#pendingData = []
-    this.#pendingIndex = []
     this.#flushedData = this.#dataSize
     this.#flushedIndex = this.#indexSize
     const edited = new Set<number>([this.#dataFd, this.#indexFd])
@@ -247,51 +255,61 @@ export class NamespaceFiles {
   /** Appends a data entry (head, key, payload); returns its offset. */
   appendData(key: Buffer, value: Buffer, crc: number, flags: number, timestamp: number): number {
     const offset = this.#dataSize
-    const head = encodeDataEntryHead(
-      { dataLength: value.length, previous: this.#dataPrevious, crc, flags, timestamp: timestamp >>> 0 },
-      key,
-    )
-    if (this.#defer()) {
-      this.#pendingData.push(head)
-      if (value.length > 0) this.#pendingData.push(value)
-    } else {
+    const deferred = this.#defer()
+    const pending = this.#pendingData
+    const headLength = DATA_ENTRY_SIZE + key.length
+    const chunk = pending.reserve(headLength)
+    const header = {
+      dataLength: value.length,
+      previous: this.#dataPrevious,
+      crc,
+      flags,
+      timestamp: timestamp >>> 0,
+    }
+    writeDataEntryHead(chunk, pending.pos, header, key)
+    pending.advance(headLength)
+    pending.append(value)
+    const size = headLength + value.length
+    if (!deferred) {
       try {
-        writeAll(this.#dataFd, [head, value], offset)
+        pending.writeTo(this.#dataFd, this.#flushedData)
       } catch (err) {
         this.#stats.dataWriteFailed += 1
-        this.#rollback(this.#dataFd, offset)
+        this.#rollback(this.#dataFd, this.#flushedData)
         throw new NamespaceWriteError('data', { cause: err })
       }
-      this.#flushedData = offset + head.length + value.length
+      this.#flushedData = offset + size
       this.#synced(this.#dataFd)
     }
-    this.#dataSize = offset + head.length + value.length
+    this.#dataSize = offset + size
     this.#dataPrevious = offset
-    this.#stats.dataWriteBytes += head.length + value.length
+    this.#stats.dataWriteBytes += size
     return offset
   }
 
   /** Appends an index entry to file N, its `previous` set to the last entry; returns its location. */
   appendIndex(entry: Omit<IndexEntry, 'previous'>): EntryLocation {
     const offset = this.#indexSize
-    const previous = this.#lastEntry?.offset ?? 0
-    const bytes = encodeIndexEntryWith(entry, previous)
-    if (this.#defer()) {
-      this.#pendingIndex.push(bytes)
-    } else {
+    const deferred = this.#defer()
+    const pending = this.#pendingIndex
+    const size = INDEX_ENTRY_SIZE + entry.key.length
+    const chunk = pending.reserve(size)
+    writeIndexEntry(chunk, pending.pos, entry, this.#lastEntry?.offset ?? 0)
+    pending.advance(size)
+    if (!deferred) {
       try {
-        writeAll(this.#indexFd, [bytes], offset)
+        pending.writeTo(this.#indexFd, this.#flushedIndex)
       } catch (err) {
         this.#stats.indexWriteFailed += 1
-        this.#rollback(this.#indexFd, offset)
+        this.#rollback(this.#indexFd, this.#flushedIndex)
         throw new NamespaceWriteError('index', { cause: err })
       }
-      this.#flushedIndex = offset + bytes.length
+      this.#flushedIndex = offset + size
       this.#synced(this.#indexFd)
     }
-    this.#indexSize = offset + bytes.length
+    this.#indexSize = offset + size
     this.#lastEntry = { fileId: this.#fileId, offset }
-    this.#stats.indexWriteBytes += bytes.length
+    this.#stats.indexWriteBytes += size
     return { fileId: this.#fileId, offset }
   }
 
@@ -306,7 +324,7 @@ export class NamespaceFiles {
     const position = at.offset + delta
     if (at.fileId === this.#fileId && position >= this.#flushedIndex) {
       // Still in memory: edit the deferred entry itself, so it is written once, already edited.
-      patch(this.#pendingIndex, position - this.#flushedIndex, bytes)
+      this.#pendingIndex.patch(position - this.#flushedIndex, bytes)
       return
     }
     // Flagging an older entry must not reach the disk before the appends that replace it:
@@ -359,10 +377,39 @@ export class NamespaceFiles {
 
   /** `length` payload bytes of the data entry at `dataOffset` in `d<dataId>`; throws if unreadable. */
   readPayload(dataId: number, dataOffset: number, keyLength: number, length: number): Buffer {
+    return this.#payload(dataId, dataOffset, keyLength, length, undefined)
+  }
+
+  /**
+   * {@link readPayload}, but a payload of up to 8 KiB comes in a buffer shared by every read
+   * (no allocation per GET): use it before the next read, or copy it.
+   */
+  peekPayload(dataId: number, dataOffset: number, keyLength: number, length: number): Buffer {
+    return this.#payload(
+      dataId,
+      dataOffset,
+      keyLength,
+      length,
+      length <= SCRATCH.length ? SCRATCH : undefined,
+    )
+  }
+
+  #payload(
+    dataId: number,
+    dataOffset: number,
+    keyLength: number,
+    length: number,
+    into: Buffer | undefined,
+  ): Buffer {
     if (dataId === this.#fileId && dataOffset + DATA_ENTRY_SIZE + keyLength + length > this.#flushedData)
       this.flush()
     try {
-      const payload = readExact(this.#dataFdFor(dataId), length, dataOffset + DATA_ENTRY_SIZE + keyLength)
+      const payload = readExact(
+        this.#dataFdFor(dataId),
+        length,
+        dataOffset + DATA_ENTRY_SIZE + keyLength,
+        into,
+      )
       this.#stats.dataReadBytes += length
       return payload
     } catch (err) {
@@ -436,8 +483,8 @@ export class NamespaceFiles {
     this.#broken = true
     this.#rollback(this.#dataFd, this.#flushedData)
     this.#rollback(this.#indexFd, this.#flushedIndex)
-    this.#pendingData = []
-    this.#pendingIndex = []
+    this.#pendingData.clear()
+    this.#pendingIndex.clear()
     this.#pendingEdits = []
     this.#dataSize = this.#flushedData
     this.#indexSize = this.#flushedIndex
@@ -548,62 +595,4 @@ export class NamespaceFiles {
       newData: dataFilePath(this.dataDir, next),
     })
   }
-}
-
-/** Creates (or empties) `path`, writes `header`, returns an `r+` fd. */
-function createWithHeader(path: string, header: Buffer): number {
-  const fd = openSync(path, 'w+')
-  try {
-    writeAll(fd, [header], 0)
-  } catch (err) {
-    closeSync(fd)
-    throw err
-  }
-  return fd
-}
-
-/** Opens `d<fileId>`, writing its header if the file is missing or shorter than one. */
-function openCurrentDataFile(dataDir: string, fileId: number, logger: ZdbLogger): number {
-  const path = dataFilePath(dataDir, fileId)
-  if (!existsSync(path)) return createWithHeader(path, encodeDataHeader(fileId))
-  const fd = openSync(path, 'r+')
-  const size = fstatSync(fd).size
-  if (size < DATA_HEADER_SIZE) {
-    if (size > 0) logger.warn(`${path}: torn data header (${size} bytes), rewriting it`)
-    writeAll(fd, [encodeDataHeader(fileId)], 0)
-    return fd
-  }
-  try {
-    decodeDataHeader(readExact(fd, DATA_HEADER_SIZE, 0), path)
-  } catch (err) {
-    closeSync(fd)
-    throw err
-  }
-  const scan = scanDataFile(fd, size)
-  if (scan.validEnd < size) {
-    logger.warn(
-      `${path}: torn entry at the end (${size - scan.validEnd} bytes), truncating to ${scan.validEnd}`,
-    )
-    ftruncateSync(fd, scan.validEnd)
-  }
-  return fd
-}
-
-/** Overwrites `bytes` at `offset` of the concatenation of `buffers`, in place. */
-function patch(buffers: readonly Buffer[], offset: number, bytes: Buffer): void {
-  let skip = offset
-  let done = 0
-  for (const b of buffers) {
-    if (done === bytes.length) return
-    if (skip >= b.length) {
-      skip -= b.length
-      continue
-    }
-    const n = Math.min(b.length - skip, bytes.length - done)
-    bytes.copy(b, skip, done, done + n)
-    done += n
-    skip = 0
-  }
-  if (done < bytes.length)
-    throw new RangeError(`patch of ${bytes.length} bytes at ${offset} runs past the deferred appends`)
 }

@@ -125,12 +125,12 @@ export function replayIndexFiles(
         result.seqDataBytes += w.readUInt32LE(at + 5)
         return
       }
-      if (!keys.hasAt(w, keyAt, keyLength)) result.inserts += 1
+      // Upstream's nextentry counts every entry whose key was not live when replayed.
       if (flags & INDEX_FLAG_DELETED) {
-        keys.deleteAt(w, keyAt, keyLength)
+        if (!keys.deleteAt(w, keyAt, keyLength)) result.inserts += 1
         return
       }
-      keys.setAt(w, keyAt, keyLength, {
+      const added = keys.setAt(w, keyAt, keyLength, {
         fileId: id,
         idxOffset: offset,
         dataId: w.readUInt32LE(at + 14),
@@ -139,6 +139,7 @@ export function replayIndexFiles(
         crc: w.readUInt32LE(at + 22),
         timestamp: w.readUInt32LE(at + 18),
       })
+      if (added) result.inserts += 1
     }
     forEachIndexEntry(path, size, logger, (w, at, offset) => {
       if (heldWindow) apply(heldWindow, heldAt, heldOffset)
@@ -184,10 +185,14 @@ function forEachIndexEntry(
   visit: (window: Buffer, at: number, fileOffset: number) => void,
 ): void {
   const fd = openSync(path, 'r')
+  // Two windows in turn: the caller holds on to the last entry of one while the next is read.
+  const windows = [Buffer.allocUnsafe(Math.min(WINDOW, size)), Buffer.allocUnsafe(Math.min(WINDOW, size))]
+  let turn = 0
   try {
     let start = INDEX_HEADER_SIZE
     while (start < size) {
-      const window = readUpTo(fd, Math.min(WINDOW, size - start), start)
+      turn ^= 1
+      const window = readUpTo(fd, Math.min(WINDOW, size - start), start, windows[turn])
       let at = 0
       while (window.length - at >= INDEX_ENTRY_SIZE && window.length - at >= INDEX_ENTRY_SIZE + window[at]!) {
         visit(window, at, start + at)

@@ -250,6 +250,14 @@ export class Namespace implements BatchMember {
     return this.#files.readPayload(entry.dataId, entry.dataOffset, entry.key.length, entry.length)
   }
 
+  /**
+   * {@link read} into a buffer the next read overwrites (for a payload of up to 8 KiB): for a
+   * reply written at once, or a comparison.
+   */
+  peek(entry: KeyEntry): Buffer {
+    return this.#files.peekPayload(entry.dataId, entry.dataOffset, entry.key.length, entry.length)
+  }
+
   /** The payload an index entry points at; throws if the data file cannot be read. */
   readEntryPayload(entry: IndexEntry): Buffer {
     return this.#files.readPayload(entry.dataId, entry.dataOffset, entry.key.length, entry.length)
@@ -299,15 +307,23 @@ export class Namespace implements BatchMember {
    * command checks), and the update consumes one id. Throws `NamespaceWriteError`.
    */
   set(key: Buffer, value: Buffer, timestamp?: number): SetOutcome {
+    return this.setLooked(key, value, timestamp, this.get(key))
+  }
+
+  /** {@link set} when the caller already has `existing = get(key)`: one lookup less per SET. */
+  setLooked(
+    key: Buffer,
+    value: Buffer,
+    timestamp: number | undefined,
+    existing: KeyEntry | undefined,
+  ): SetOutcome {
     this.#assertOpen()
     if (this.#seq) {
-      const live = this.#seq.get(key)
       const outcome = this.#seq.update(key, value, timestamp ?? this.#options.now())
-      if (live && outcome === 'written') this.#dirty.add(live.fileId)
+      if (existing && outcome === 'written') this.#dirty.add(existing.fileId)
       return outcome
     }
     const crc = crc32c(value)
-    const existing = this.get(key)
     if (existing && this.#unchanged(existing, value, crc)) return 'unchanged'
     this.#files.rotateIfNeeded(value.length, this.#options.datasize)
     const ts = timestamp ?? this.#options.now()
@@ -545,7 +561,7 @@ export class Namespace implements BatchMember {
   #unchanged(existing: KeyEntry, value: Buffer, crc: number): boolean {
     if (existing.crc !== crc || existing.length !== value.length) return false
     try {
-      return this.read(existing).equals(value)
+      return this.peek(existing).equals(value)
     } catch (err) {
       if (err instanceof MissingDataError) throw err
       return false

@@ -137,7 +137,7 @@ export class SeqKeys {
 
   #sameValue(live: KeyEntry, value: Buffer): boolean {
     try {
-      return this.#files.readPayload(live.dataId, live.dataOffset, live.key.length, live.length).equals(value)
+      return this.#files.peekPayload(live.dataId, live.dataOffset, live.key.length, live.length).equals(value)
     } catch (err) {
       if (err instanceof MissingDataError) throw err
       return false

@@ -72,6 +72,30 @@ describe('KeyIndex', () => {
     expect(wrong).toEqual([])
   })
 
+  it('keys of every length fill arena pages to their ends; deleted ids are reused', () => {
+    const index = new KeyIndex()
+    // 6,000 keys of 2..255 bytes: ~770 KB of records, past one 1 MiB arena page with the rewrites.
+    const key = (i: number) => {
+      const k = Buffer.alloc(2 + (i % 254), i & 0xff)
+      k.writeUInt16LE(i)
+      return k
+    }
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 6000; i++) {
+        expect(index.setAt(key(i), 0, key(i).length, entry(key(i), i + round))).toBe(round === 0)
+      }
+      for (let i = round; i < 6000; i += 3) expect(index.delete(key(i))).toBe(true)
+      for (let i = round; i < 6000; i += 3)
+        expect(index.setAt(key(i), 0, key(i).length, entry(key(i), i + 10))).toBe(true)
+    }
+    // Round 2 last rewrote every key with i + 2, then deleted and re-added one in three with i + 10.
+    for (let i = 0; i < 6000; i++) {
+      expect(index.get(key(i))?.idxOffset, `key ${i}`).toBe((i % 3 === 2 ? i + 10 : i + 2) * 3)
+    }
+    expect(index.size).toBe(6000)
+    expect(index.totals().keyBytes).toBe([...Array(6000).keys()].reduce((n, i) => n + key(i).length, 0))
+  })
+
   it('tells an empty key apart from a missing one and refuses keys over 255 bytes', () => {
     const index = new KeyIndex()
     expect(index.has(Buffer.alloc(0))).toBe(false)

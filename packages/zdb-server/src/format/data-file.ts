@@ -54,14 +54,24 @@ export function decodeDataHeader(buf: Uint8Array, where: string): number {
 /** Encodes the 18-byte fixed part followed by the key; the payload is written after it. */
 export function encodeDataEntryHead(header: Omit<DataEntryHeader, 'keyLength'>, key: Buffer): Buffer {
   const buf = Buffer.allocUnsafe(DATA_ENTRY_SIZE + key.length)
-  buf[0] = key.length
-  putU32(buf, 1, header.dataLength)
-  putU32(buf, 5, header.previous)
-  putU32(buf, 9, header.crc)
-  buf[13] = header.flags
-  putU32(buf, 14, header.timestamp)
-  key.copy(buf, DATA_ENTRY_SIZE)
+  writeDataEntryHead(buf, 0, header, key)
   return buf
+}
+
+/** {@link encodeDataEntryHead} into `buf` at `at`, which has room for 18 + key bytes. */
+export function writeDataEntryHead(
+  buf: Buffer,
+  at: number,
+  header: Omit<DataEntryHeader, 'keyLength'>,
+  key: Buffer,
+): void {
+  buf[at] = key.length
+  putU32(buf, at + 1, header.dataLength)
+  putU32(buf, at + 5, header.previous)
+  putU32(buf, at + 9, header.crc)
+  buf[at + 13] = header.flags
+  putU32(buf, at + 14, header.timestamp)
+  key.copy(buf, at + DATA_ENTRY_SIZE)
 }
 
 /** Decodes the fixed part at `offset`, or `null` if fewer than 18 bytes remain. */

@@ -89,20 +89,29 @@ export function encodeIndexEntry(entry: IndexEntry): Buffer {
  * happen.
  */
 export function encodeIndexEntryWith(entry: Omit<IndexEntry, 'previous'>, previous: number): Buffer {
-  const keyLength = entry.key.length
-  const buf = Buffer.allocUnsafe(INDEX_ENTRY_SIZE + keyLength)
-  buf[0] = keyLength
-  putU32(buf, 1, entry.dataOffset)
-  putU32(buf, 5, entry.length)
-  putU32(buf, 9, previous)
-  buf[13] = entry.flags
-  putU32(buf, 14, entry.dataId)
-  putU32(buf, 18, entry.timestamp)
-  putU32(buf, 22, entry.crc)
-  putU32(buf, 26, entry.parentId)
-  putU32(buf, 30, entry.parentOffset)
-  entry.key.copy(buf, INDEX_ENTRY_SIZE)
+  const buf = Buffer.allocUnsafe(INDEX_ENTRY_SIZE + entry.key.length)
+  writeIndexEntry(buf, 0, entry, previous)
   return buf
+}
+
+/** {@link encodeIndexEntryWith} into `buf` at `at`, which has room for 34 + key bytes. */
+export function writeIndexEntry(
+  buf: Buffer,
+  at: number,
+  entry: Omit<IndexEntry, 'previous'>,
+  previous: number,
+): void {
+  buf[at] = entry.key.length
+  putU32(buf, at + 1, entry.dataOffset)
+  putU32(buf, at + 5, entry.length)
+  putU32(buf, at + 9, previous)
+  buf[at + 13] = entry.flags
+  putU32(buf, at + 14, entry.dataId)
+  putU32(buf, at + 18, entry.timestamp)
+  putU32(buf, at + 22, entry.crc)
+  putU32(buf, at + 26, entry.parentId)
+  putU32(buf, at + 30, entry.parentOffset)
+  entry.key.copy(buf, at + INDEX_ENTRY_SIZE)
 }
 
 /**
