@@ -6,9 +6,10 @@
  * are for. Best of BENCH_ROUNDS after a 4 MiB warm-up; MB/s are 10^6 bytes of object per second.
  *
  *   pnpm --filter @qsfs/zstor-codec bench:pipeline   # BENCH_ROUNDS=3, BENCH_MIB=256 by default
+ *   BENCH_ROWS=pipeline BENCH_THREADS=2 ...          # pipeline rows only; pool size
  */
 import { randomFillSync } from 'node:crypto'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import {
   blake2b128,
   type Compression,
@@ -28,15 +29,27 @@ const M = 4
 const OBJECT = 32 * 2 ** 20
 const POOL_THREADS = Number(process.env.BENCH_THREADS ?? 2)
 
-async function best(run: (input: Uint8Array) => unknown, input: Uint8Array): Promise<number> {
+/**
+ * Best wall time of ROUNDS, and the CPU time of that round (every thread of the process, so
+ * pool workers count): on a machine shared with other work, CPU time per byte is what a
+ * quiet machine would turn into throughput.
+ */
+async function best(run: (input: Uint8Array) => unknown, input: Uint8Array): Promise<[number, number]> {
   await run(input.subarray(0, 4 * 2 ** 20)) // warm-up: JIT, WebAssembly memory, first allocations
   let ms = Number.POSITIVE_INFINITY
+  let cpu = 0
   for (let i = 0; i < ROUNDS; i++) {
+    const c0 = process.cpuUsage()
     const t0 = performance.now()
     await run(input)
-    ms = Math.min(ms, performance.now() - t0)
+    const wall = performance.now() - t0
+    const used = process.cpuUsage(c0)
+    if (wall < ms) {
+      ms = wall
+      cpu = (used.user + used.system) / 1000
+    }
   }
-  return ms
+  return [ms, cpu]
 }
 
 await loadWasmChecksum()
@@ -47,14 +60,16 @@ for (let i = 0; i < TOTAL; ) i += text.write(words[data[i]! & 7]!, i)
 const copyTarget = Buffer.allocUnsafe(TOTAL)
 const key = randomFillSync(new Uint8Array(32))
 
-const rows: [string, number][] = []
+const rows: [string, [number, number]][] = []
 const row = async (name: string, run: (input: Uint8Array) => unknown, input: Uint8Array = data) => {
   rows.push([name, await best(run, input)])
 }
 
 await row('`Buffer.copy` (baseline)', () => data.copy(copyTarget))
 await row('BLAKE2b-128, `wasm` engine (hash-wasm)', (d) => blake2b128(d))
-for (const compression of ['snappy', 'zstd'] as Compression[]) {
+// BENCH_ROWS=pipeline skips the compressor rows (a quicker run of the pipeline alone).
+const compressors = process.env.BENCH_ROWS === 'pipeline' ? [] : (['snappy', 'zstd'] as Compression[])
+for (const compression of compressors) {
   for (const [kind, input] of [
     ['random', data],
     ['text', text],
@@ -129,13 +144,18 @@ for (const compression of ['none', 'snappy', 'zstd'] as Compression[]) {
 }
 
 const mbps = (ms: number) => TOTAL / 1e6 / (ms / 1000)
-const baseline = mbps(rows[0]![1])
+const baseline = mbps(rows[0]![1][0])
 console.log(`${TOTAL / 2 ** 20} MiB of random data (and of text for the text rows), best of ${ROUNDS}`)
 console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores)\n`)
-console.log('| operation | time | MB/s | ratio to copy |')
-console.log('|---|---|---|---|')
-for (const [name, ms] of rows) {
+console.log(
+  `load average at the end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n`,
+)
+console.log('| operation | time | MB/s | ratio to copy | MB per CPU-second |')
+console.log('|---|---|---|---|---|')
+for (const [name, [ms, cpu]] of rows) {
   console.log(
-    `| ${name} | ${ms.toFixed(1)} ms | ${mbps(ms).toFixed(0)} | ${(mbps(ms) / baseline).toFixed(3)}× |`,
+    `| ${name} | ${ms.toFixed(1)} ms | ${mbps(ms).toFixed(0)} | ${(mbps(ms) / baseline).toFixed(3)}× | ${mbps(cpu).toFixed(0)} |`,
   )
 }
