@@ -10,6 +10,7 @@
 import { randomFillSync } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { cpus } from 'node:os'
+import { setGfSimdEnabled } from '../src/gf-kernel.js'
 import { createRonomonRs, createStandardRs } from '../src/index.js'
 import type { RonomonAddon } from '../src/ronomon-rs.js'
 
@@ -83,10 +84,25 @@ if (!profileRebuilt.slice(0, K).every((s, i) => Buffer.compare(s, shards[i]!) ==
   throw new Error('the ronomon profile did not give back the original shards')
 }
 
+/** `run` with the SIMD kernel off, as where WebAssembly SIMD is missing. */
+const scalar = (run: () => Promise<unknown>) => async () => {
+  setGfSimdEnabled(false)
+  try {
+    await run()
+  } finally {
+    setGfSimdEnabled(true)
+  }
+}
+
 const rows: [string, number][] = [
   ['Buffer.copy (baseline)', await best(() => data.copy(copyTarget))],
-  ['encode, ours', await best(() => rs.encode(shards))],
-  [`reconstruct ${M} data shards, ours`, await best(() => rs.reconstruct(damaged))],
+  ['encode, standard engine (WebAssembly SIMD kernel)', await best(() => rs.encode(shards))],
+  [`reconstruct ${M} data shards, standard engine (SIMD)`, await best(() => rs.reconstruct(damaged))],
+  ['encode, standard engine, scalar kernel (no SIMD)', await best(scalar(() => rs.encode(shards)))],
+  [
+    `reconstruct ${M} data shards, standard engine, scalar kernel`,
+    await best(scalar(() => rs.reconstruct(damaged))),
+  ],
   ['encode, @ronomon/reed-solomon (native, raw)', await best(ronomonEncode)],
   [`reconstruct ${M} data shards, @ronomon/reed-solomon (native, raw)`, await best(ronomonReconstruct)],
   ["encode, createRonomonRs (erasure: 'ronomon')", await best(() => profile.encode(shards))],
