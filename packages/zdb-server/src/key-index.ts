@@ -83,10 +83,15 @@ export class KeyIndex {
   get(key: Uint8Array): KeyEntry | undefined {
     const id = this.#find(key, 0, key.length, hashKey(key, 0, key.length))
     if (id === -1) return undefined
+    return this.#entry(id, Buffer.isBuffer(key) ? key : Buffer.from(key))
+  }
+
+  /** Slot `id` as a {@link KeyEntry} named `key`. */
+  #entry(id: number, key: Buffer): KeyEntry {
     const p = this.#pages[id >>> PAGE_SHIFT]!
     const at = (id & PAGE_MASK) * WORDS
     return {
-      key: Buffer.isBuffer(key) ? key : Buffer.from(key),
+      key,
       fileId: p[at + FILE_ID]!,
       idxOffset: p[at + IDX_OFFSET]!,
       dataId: p[at + DATA_ID]!,
@@ -185,16 +190,7 @@ export class KeyIndex {
       const ref = p[at + KEY_REF]!
       const page = this.#arena[ref >>> ARENA_SHIFT]!
       const start = (ref & ARENA_MASK) + 1
-      yield {
-        key: Buffer.from(page.subarray(start, start + page[start - 1]!)),
-        fileId: p[at + FILE_ID]!,
-        idxOffset: p[at + IDX_OFFSET]!,
-        dataId: p[at + DATA_ID]!,
-        dataOffset: p[at + DATA_OFFSET]!,
-        length: p[at + LENGTH]!,
-        crc: p[at + CRC]!,
-        timestamp: p[at + TIMESTAMP]!,
-      }
+      yield this.#entry(id, Buffer.from(page.subarray(start, start + page[start - 1]!)))
     }
   }
 
