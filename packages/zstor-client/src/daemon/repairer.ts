@@ -1,7 +1,7 @@
 /**
  * The daemon's repairer: sweeps every stored object on a schedule (`repair_interval`, upstream's
- * 600 s) and at once when a backend has been unreachable for `grace` ms or was removed from
- * the config. An object needs repair when a shard is on a backend that is unreachable or no
+ * 600 s) and at once when a backend has been unreachable for `grace` ms, comes back after being
+ * unreachable, or was removed from the config. An object needs repair when a shard is on a backend that is unreachable or no
  * longer configured, or when its metadata misses a shard; such objects are rebuilt
  * (rebuild.ts). Upstream only checks reachability after 15 minutes of failure, scans the first
  * SCAN batch of one meta backend, and rebuilds nothing for removed backends (spec zstor.md §4).
@@ -66,6 +66,12 @@ export class Repairer {
     const now = Date.now()
     for (const r of reports) {
       if (r.state !== 'unreachable') {
+        // Back after an outage: it lacks the metadata shards of every record written meanwhile
+        // (a write needs all meta backends but one), so repair now rather than at the schedule.
+        if (this.#downSince.has(r.label)) {
+          this.#options.log?.(`backend ${r.label} is reachable again: repairing what it missed`)
+          void this.sweep(`${r.label} back`)
+        }
         this.#downSince.delete(r.label)
         this.#triggered.delete(r.label)
         continue
