@@ -2,7 +2,9 @@
  * zdbfs against the local disk, in the same run: 1 GiB sequential write and read (bs=1M), 4 KiB
  * random reads (fio, Debian's `fio` package), and metadata (create, stat, unlink of 10,000
  * files). The zdb and the mount are child processes; the page cache is dropped before each
- * read test when this runs as root. Prints one table with both figures and their ratio.
+ * read test when this runs as root. Prints one table with both figures and their ratio, then
+ * the ceiling of the sequential read: the same zdb serving the same amount of 128 KiB values,
+ * cold, to a client that only GETs them (32 in flight, as the file system's read-ahead does).
  *
  *   pnpm --filter @qsfs/zdbfs bench            # BENCH_SIZE=1G BENCH_FILES=10000 BENCH_RANDTIME=15
  */
@@ -10,6 +12,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connectAdmin, openZdbNamespace } from '../src/zdb-namespace.js'
 import { forceUnmount, startMount } from '../test/helpers/mount-process.js'
 import { startZdb } from '../test/helpers/zdb-process.js'
 
@@ -91,6 +94,42 @@ function run(dir: string): Record<string, number> {
   }
 }
 
+/** fio's size syntax, as far as BENCH_SIZE uses it: `1G`, `512M`, `64K` or bytes. */
+function sizeBytes(size: string): number {
+  const m = /^(\d+)([KMG]?)$/i.exec(size)
+  if (!m) throw new Error(`BENCH_SIZE must look like 1G, 512M or 65536, got ${size}`)
+  return Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase())
+}
+
+/** MB/s of cold GETs of SIZE bytes stored as 128 KiB values in a namespace of their own. */
+async function zdbAlone(port: number): Promise<number> {
+  const admin = connectAdmin({ port }, 5000)
+  await admin.connect()
+  await admin.call('NSNEW', 'bench-raw')
+  admin.disconnect()
+  const ns = await openZdbNamespace({ port, namespace: 'bench-raw', timeout: 30_000 })
+  try {
+    const block = 131072
+    const count = Math.floor(sizeBytes(SIZE) / block)
+    const value = Buffer.alloc(block, 0x5a)
+    const ids: number[] = []
+    for (let i = 0; i < count; i += 64) {
+      ids.push(
+        ...(await Promise.all(Array.from({ length: Math.min(64, count - i) }, () => ns.insert(value)))),
+      )
+    }
+    dropCaches()
+    const into = Buffer.alloc(block)
+    const t = process.hrtime.bigint()
+    for (let i = 0; i < ids.length; i += 32) {
+      await Promise.all(ids.slice(i, i + 32).map((id) => ns.get(id, () => into)))
+    }
+    return (ids.length * block) / (Number(process.hrtime.bigint() - t) / 1e9) / 1e6
+  } finally {
+    await ns.close()
+  }
+}
+
 async function main(): Promise<void> {
   if (!haveFio()) {
     console.error('fio not found: install it (apt-get install fio)')
@@ -102,9 +141,11 @@ async function main(): Promise<void> {
   const m = await startMount({ port: zdb.port })
   let ours: Record<string, number>
   let theirs: Record<string, number>
+  let alone: number
   try {
     ours = run(m.mountpoint)
     theirs = run(local)
+    alone = await zdbAlone(zdb.port)
   } finally {
     await m.stop().catch(() => {})
     await forceUnmount(m.mountpoint)
@@ -153,6 +194,7 @@ async function main(): Promise<void> {
       `| ${r.test} | ${r.unit} | ${fmt(r.zdbfs)} | ${fmt(r.local)} | ${(r.zdbfs / r.local).toFixed(2)}× | ${r.target ?? ''} |`,
     )
   }
+  console.log(`zdb alone, cold GET of ${SIZE} as 128 KiB values, 32 in flight: ${fmt(alone)} MB/s`)
 }
 
 await main()

@@ -12,9 +12,6 @@ import type { Store } from './store.js'
 /** Largest file: the block list must stay addressable and the inode within zdb's 8 MiB. */
 export const MAX_FILE_SIZE = BLOCK_SIZE * 1024 * 1024 // 128 GiB: a 4 MiB block list
 
-/** Blocks fetched ahead of a sequential reader: 2 MiB, enough to hide zdb's latency. */
-export const READ_AHEAD_BLOCKS = 16
-
 /** Reads up to `buf.length` bytes at `pos` into `buf`; returns how many (0 at EOF). */
 export async function readFile(store: Store, node: Node, buf: Buffer, pos: number): Promise<number> {
   const size = node.inode.size
@@ -22,11 +19,13 @@ export async function readFile(store: Store, node: Node, buf: Buffer, pos: numbe
   const end = Math.min(size, pos + buf.length)
   const first = Math.floor(pos / BLOCK_SIZE)
   const last = Math.floor((end - 1) / BLOCK_SIZE)
-  // The kernel keeps only one or two reads in flight, so each would wait a full zdb round
-  // trip; a sequential reader gets the next blocks requested before it asks for them.
-  if (pos !== node.readEnd) node.readAhead = last
-  if (pos === node.readEnd || pos === 0) {
-    const stop = Math.min(last + READ_AHEAD_BLOCKS, Math.floor((size - 1) / BLOCK_SIZE))
+  // The kernel keeps only a few reads in flight, so each would wait a full zdb round trip; a
+  // sequential reader gets the next blocks requested before it asks for them. They go out in
+  // batches of at least half the window (one write to zdb, one wake-up of it, per batch).
+  if (pos !== node.readEnd || pos === 0) node.readAhead = last
+  const window = store.readAheadBlocks
+  if ((pos === node.readEnd || pos === 0) && node.readAhead - last < window / 2) {
+    const stop = Math.min(last + window, Math.floor((size - 1) / BLOCK_SIZE))
     for (let i = Math.max(last + 1, node.readAhead + 1); i <= stop; i++) {
       const b = store.block(node, i)
       if (b instanceof Promise) b.catch(() => {})
@@ -34,15 +33,28 @@ export async function readFile(store: Store, node: Node, buf: Buffer, pos: numbe
     if (stop > node.readAhead) node.readAhead = stop
   }
   node.readEnd = end
-  // The block objects themselves are kept: the cache may evict one while others load.
+  // Pinned: the cache may drop one while others load, and its buffer must not be reused.
   const found: (Block | Promise<Block | undefined> | undefined)[] = []
   let waiting = false
   for (let i = first; i <= last; i++) {
-    const b = store.block(node, i)
+    const b = store.pinnedBlock(node, i)
     if (b instanceof Promise) waiting = true
     found.push(b)
   }
-  const blocks = waiting ? await Promise.all(found) : (found as (Block | undefined)[])
+  let blocks: (Block | undefined)[]
+  try {
+    blocks = waiting ? await Promise.all(found) : (found as (Block | undefined)[])
+  } catch (err) {
+    for (const f of found) {
+      if (f instanceof Promise)
+        f.then(
+          (b) => b && store.unpin(b),
+          () => {},
+        )
+      else if (f) store.unpin(f)
+    }
+    throw err
+  }
   for (let i = first; i <= last; i++) {
     const start = i * BLOCK_SIZE
     const from = Math.max(pos, start)
@@ -56,6 +68,7 @@ export async function readFile(store: Store, node: Node, buf: Buffer, pos: numbe
     } else {
       buf.fill(0, target, to - pos)
     }
+    if (block) store.unpin(block)
   }
   return end - pos
 }

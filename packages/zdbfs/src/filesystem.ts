@@ -99,6 +99,13 @@ export interface FilesystemOptions {
   /** Latest known data bytes and meta entries, refreshed outside of statfs calls. */
   usage: () => { dataBytes: number; metaEntries: number }
   now?: () => number
+  /**
+   * Handles are the inode number and nothing is recorded per open file: `release` is never
+   * called, and keeping an unlinked open file is left to the caller (libfuse renames it to
+   * `.fuse_hidden*` and unlinks that at the last close). Default false: handles are counted and
+   * an unlinked file lives until its last release.
+   */
+  statelessHandles?: boolean
 }
 
 interface Handle {
@@ -169,10 +176,16 @@ export class Filesystem {
     return { dir, name }
   }
 
-  #handle(fh: number): Handle {
+  /** The node of an open file: by handle, or without handles by inode number, else by path. */
+  #opened(fh: number, path: string | undefined): Node | Promise<Node> {
+    if (this.#options.statelessHandles) {
+      if (fh !== 0) return this.#store.node(fh)
+      if (path === undefined) return fail(EBADF)
+      return this.resolve(path)
+    }
     const h = this.#handles.get(fh)
     if (!h) return fail(EBADF)
-    return h
+    return h.node
   }
 
   // ---- attributes ----
@@ -245,8 +258,14 @@ export class Filesystem {
     await this.#truncateNode(node, size)
   }
 
-  async ftruncate(fh: number, size: number): Promise<void> {
-    await this.#truncateNode(this.#handle(fh).node, size)
+  async ftruncate(fh: number, size: number, path?: string): Promise<void> {
+    const node = await this.#opened(fh, path)
+    node.busy++
+    try {
+      await this.#truncateNode(node, size)
+    } finally {
+      node.busy--
+    }
   }
 
   async #truncateNode(node: Node, size: number): Promise<void> {
@@ -334,6 +353,8 @@ export class Filesystem {
   // ---- files ----
 
   #open(node: Node, flags: number): number {
+    // Inode numbers past 2^32 do not fit a handle (32 bits through fuse-native): 0, by path.
+    if (this.#options.statelessHandles) return node.ino <= 0xffffffff ? node.ino : 0
     const fh = this.#nextHandle++
     if (this.#nextHandle > 0x7fffffff) this.#nextHandle = 1
     this.#handles.set(fh, { node, flags })
@@ -390,16 +411,27 @@ export class Filesystem {
     return node.inode.target.toString('utf8')
   }
 
-  async read(fh: number, buf: Buffer, pos: number): Promise<number> {
-    const { node } = this.#handle(fh)
-    const n = await readFile(this.#store, node, buf, pos)
-    this.#touchAtime(node)
-    return n
+  /** `path` is only used without handles, for an inode number past 2^32 (handle 0). */
+  async read(fh: number, buf: Buffer, pos: number, path?: string): Promise<number> {
+    const node = await this.#opened(fh, path)
+    node.busy++
+    try {
+      const n = await readFile(this.#store, node, buf, pos)
+      this.#touchAtime(node)
+      return n
+    } finally {
+      node.busy--
+    }
   }
 
-  async write(fh: number, buf: Buffer, pos: number): Promise<number> {
-    const { node } = this.#handle(fh)
-    return writeFile(this.#store, node, buf, pos, this.#now())
+  async write(fh: number, buf: Buffer, pos: number, path?: string): Promise<number> {
+    const node = await this.#opened(fh, path)
+    node.busy++
+    try {
+      return await writeFile(this.#store, node, buf, pos, this.#now())
+    } finally {
+      node.busy--
+    }
   }
 
   async release(fh: number): Promise<void> {

@@ -57,7 +57,12 @@ export interface AdapterOptions {
   requestTimeout: number
 }
 
-/** Creates the fuse-native instance for `fs` at `mountpoint`; call `mount()` on it. */
+/**
+ * Creates the fuse-native instance for `fs` at `mountpoint`; call `mount()` on it. `fs` must use
+ * `statelessHandles`: there is no release operation, so RELEASE costs no round trip to this
+ * thread (one of the five requests a file creation makes), and libfuse still unlinks a hidden
+ * unlinked file at its last close, through `unlink`.
+ */
 export function createFuse(mountpoint: string, fs: Filesystem, options: AdapterOptions): FuseInstance {
   const binding = loadBinding()
   const { logger, writeThrough } = options
@@ -106,14 +111,14 @@ export function createFuse(mountpoint: string, fs: Filesystem, options: AdapterO
     create: (path: string, mode: number, cb: Callback) =>
       reply(cb, through(fs.create(path, mode)), (fh) => [0, fh]),
     open: (path: string, flags: number, cb: Callback) => reply(cb, fs.open(path, flags), (fh) => [0, fh]),
-    release: (_path: string, fh: number, cb: Callback) => reply(cb, fs.release(fh), () => [0]),
-    read: (_path: string, fh: number, buf: Buffer, len: number, pos: number, cb: Callback) =>
-      reply(cb, fs.read(fh, len === buf.length ? buf : buf.subarray(0, len), pos), (n) => [n]),
-    write: (_path: string, fh: number, buf: Buffer, len: number, pos: number, cb: Callback) => {
-      reply(cb, through(fs.write(fh, len === buf.length ? buf : buf.subarray(0, len), pos)), (n) => [n])
+    read: (path: string, fh: number, buf: Buffer, len: number, pos: number, cb: Callback) =>
+      reply(cb, fs.read(fh, len === buf.length ? buf : buf.subarray(0, len), pos, path), (n) => [n]),
+    write: (path: string, fh: number, buf: Buffer, len: number, pos: number, cb: Callback) => {
+      reply(cb, through(fs.write(fh, len === buf.length ? buf : buf.subarray(0, len), pos, path)), (n) => [n])
     },
     truncate: (path: string, size: number, cb: Callback) => done(cb, fs.truncate(path, size)),
-    ftruncate: (_path: string, fh: number, size: number, cb: Callback) => done(cb, fs.ftruncate(fh, size)),
+    ftruncate: (path: string, fh: number, size: number, cb: Callback) =>
+      done(cb, fs.ftruncate(fh, size, path)),
     unlink: (path: string, cb: Callback) => done(cb, fs.unlink(path)),
     rename: (from: string, to: string, cb: Callback) => done(cb, fs.rename(from, to)),
     link: (from: string, to: string, cb: Callback) => done(cb, fs.link(from, to)),

@@ -12,11 +12,20 @@ export interface NamespaceStats {
   readonly dataSizeBytes: number
 }
 
+/**
+ * Gives the buffer a value of `length` bytes is read into. It may be longer; the value is then
+ * the first `length` bytes.
+ */
+export type Alloc = (length: number) => Buffer
+
 export interface KvNamespace {
   /** Namespace name, for messages. */
   readonly name: string
-  /** The value of `key`, or `null` when it does not exist. */
-  get(key: number): Promise<Buffer | null>
+  /**
+   * The value of `key`, or `null` when it does not exist. With `alloc`, the value is read into
+   * the buffer it gives (an implementation may ignore it and return a buffer of its own).
+   */
+  get(key: number, alloc?: Alloc): Promise<Buffer | null>
   /** `SET "" value`: appends and returns the new id. */
   insert(value: Buffer): Promise<number>
   /** `SET key value` on an existing id; an unchanged value (nil reply) is success. */

@@ -100,7 +100,9 @@ export async function mount(options: MountOptions): Promise<ZdbfsMount> {
   const usageTimer = setInterval(refreshUsage, 5000)
   usageTimer.unref()
 
-  const fs = new Filesystem(store, { uid, gid, size, usage: () => usage })
+  // libfuse keeps an unlinked open file (renamed to .fuse_hidden*) and unlinks it at the last
+  // close: handles need no state here, and RELEASE no round trip to JavaScript.
+  const fs = new Filesystem(store, { uid, gid, size, usage: () => usage, statelessHandles: true })
   const fuseOptions = [
     'fsname=zdbfs',
     'subtype=zdbfs',

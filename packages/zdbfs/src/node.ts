@@ -19,19 +19,35 @@ export interface LoadedList {
   dirty: boolean
 }
 
-/** One cached data block. Bytes past `length` read as zeros; `length` never passes EOF. */
+/**
+ * One cached data block. Bytes past `length` read as zeros (a BLOCK_SIZE buffer holds zeros
+ * there); `length` never passes EOF.
+ */
 export interface Block {
   readonly owner: Node
   readonly index: number
-  /** BLOCK_SIZE bytes once written to; the exact stored bytes while only read. */
+  /** BLOCK_SIZE bytes, or exactly the stored bytes when a namespace gave a buffer of its own. */
   data: Buffer
   length: number
+  /** `data` was taken from the store's buffer pool and goes back to it once the block is gone. */
+  pooled: boolean
+  /** Readers copying from `data` right now: its buffer cannot be reused before they are done. */
+  pins: number
+  /** Out of the cache; `data` is recycled when the last pin goes. */
+  evicted: boolean
   dirty: boolean
   /** Bumped on every change, so a flush knows whether it wrote the latest bytes. */
   version: number
   flushing: Promise<void> | undefined
   /** Set when a truncate or unlink dropped it: a flush in flight must not re-attach it. */
   dropped: boolean
+}
+
+/** A block read from zdb in flight. */
+export interface BlockLoad {
+  promise: Promise<Block | undefined>
+  /** Readers that asked for the block pinned: it is created with these pins. */
+  pins: number
 }
 
 export interface Node {
@@ -45,16 +61,20 @@ export interface Node {
   readonly listLoads: Map<number, Promise<LoadedList>>
   /** Files: cached blocks by block number. */
   readonly blocks: Map<number, Block>
-  /** Files: block loads in flight. */
-  readonly blockLoads: Map<number, Promise<Block | undefined>>
+  /** Files: block loads in flight, with the pins their readers asked for meanwhile. */
+  readonly blockLoads: Map<number, BlockLoad>
   /** Open file handles. */
   openCount: number
+  /** Reads, writes and truncates in progress through a handle: the node stays cached meanwhile. */
+  busy: number
   /** Unlinked and closed: its keys are (being) deleted and it must not be written again. */
   removed: boolean
   /** Where the last read ended, to detect sequential reading. */
   readEnd: number
   /** Highest block number fetched ahead of the reader. */
   readAhead: number
+  /** Set on every use; the inode cache gives a used node a second chance before evicting it. */
+  used: boolean
 }
 
 export function newNode(ino: number, inode: Inode): Node {
@@ -67,8 +87,10 @@ export function newNode(ino: number, inode: Inode): Node {
     blocks: new Map(),
     blockLoads: new Map(),
     openCount: 0,
+    busy: 0,
     removed: false,
     readEnd: -1,
     readAhead: -1,
+    used: true,
   }
 }

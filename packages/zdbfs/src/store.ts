@@ -22,7 +22,10 @@ import { IdPool } from './id-pool.js'
 import { decodeInode, encodeInode, type Inode } from './inode-codec.js'
 import type { KvNamespace } from './kv-namespace.js'
 import type { Logger } from './logger.js'
-import { BLOCK_SIZE, type Block, type LoadedList, type Node, newNode } from './node.js'
+import { BLOCK_SIZE, type Block, type BlockLoad, type LoadedList, type Node, newNode } from './node.js'
+
+/** Spare block buffers kept for reuse (4 MiB). */
+const POOL_MAX = 32
 
 export interface StoreOptions {
   meta: KvNamespace
@@ -57,7 +60,14 @@ export class Store {
   readonly #maxDirtyBytes: number
   readonly #clean = new Set<Block>()
   #cleanBytes = 0
+  /** BLOCK_SIZE buffers of blocks that left the cache, reused for the next loads and writes. */
+  readonly #pool: Buffer[] = []
   readonly #cacheBytes: number
+  /**
+   * Blocks fetched ahead of a sequential reader: 8 MiB with the default cache, a quarter of
+   * the cache with a smaller one, so that a few readers at once do not evict what they fetched.
+   */
+  readonly readAheadBlocks: number
   readonly #writeBehind: number
   #inflight = 0
   readonly #fullQueue = new Set<Block>()
@@ -76,6 +86,7 @@ export class Store {
     this.ids = new IdPool(options.meta)
     this.#maxDirtyBytes = options.maxDirtyBytes ?? 64 * 1024 * 1024
     this.#cacheBytes = options.cacheBytes ?? 32 * 1024 * 1024
+    this.readAheadBlocks = Math.max(2, Math.min(64, Math.floor(this.#cacheBytes / BLOCK_SIZE / 4)))
     this.#writeBehind = options.writeBehind ?? 16
     this.#roomTimeout = options.roomTimeout ?? 10_000
     this.#maxNodes = options.maxNodes ?? 100_000
@@ -118,9 +129,7 @@ export class Store {
   node(ino: number): Promise<Node> {
     const hit = this.#nodes.get(ino)
     if (hit) {
-      // Map order is the LRU order.
-      this.#nodes.delete(ino)
-      this.#nodes.set(ino, hit)
+      hit.used = true
       return Promise.resolve(hit)
     }
     let load = this.#loads.get(ino)
@@ -154,23 +163,38 @@ export class Store {
     return node
   }
 
-  /** Forgets the least recently used inodes that hold nothing unwritten, down to the limit. */
+  /**
+   * Forgets inodes that hold nothing unwritten, down to the limit, in "second chance" order: Map
+   * order is the order of first use, and a node used since the last pass moves to the end once
+   * instead of being evicted (cheaper on every lookup than moving it on each use).
+   */
   #evictNodes(): void {
     let excess = this.#nodes.size - this.#maxNodes
     if (excess <= 0) return
+    let budget = 2 * this.#nodes.size
     for (const node of this.#nodes.values()) {
-      if (excess <= 0) return
+      if (excess <= 0 || budget-- <= 0) return
+      if (node.used) {
+        node.used = false
+        this.#nodes.delete(node.ino)
+        this.#nodes.set(node.ino, node)
+        continue
+      }
       if (!this.#evictable(node)) continue
       this.#nodes.delete(node.ino)
+      // A reader may still hold the node: it loads its blocks again rather than see reused ones.
       for (const block of node.blocks.values()) {
-        if (this.#clean.delete(block)) this.#cleanBytes -= block.data.length
+        if (!this.#clean.delete(block)) continue
+        this.#cleanBytes -= block.data.length
+        this.#retire(block)
       }
+      node.blocks.clear()
       excess--
     }
   }
 
   #evictable(node: Node): boolean {
-    if (node.ino === 1 || node.dirty || node.openCount > 0) return false
+    if (node.ino === 1 || node.dirty || node.openCount > 0 || node.busy > 0) return false
     if (node.listLoads.size > 0 || node.blockLoads.size > 0) return false
     for (const l of node.lists.values()) if (l.dirty) return false
     for (const b of node.blocks.values()) if (b.dirty || b.flushing) return false
@@ -279,45 +303,118 @@ export class Store {
     }
     const id = node.inode.blocks[index] ?? 0
     if (id === 0) return undefined
+    return this.#startLoad(node, index, id).promise
+  }
+
+  #startLoad(node: Node, index: number, id: number): BlockLoad {
     let load = node.blockLoads.get(index)
     if (!load) {
-      load = this.#loadBlock(node, index, id).finally(() => node.blockLoads.delete(index))
-      node.blockLoads.set(index, load)
+      const started: BlockLoad = { promise: Promise.resolve(undefined), pins: 0 }
+      started.promise = this.#loadBlock(node, index, id, started).finally(() => node.blockLoads.delete(index))
+      node.blockLoads.set(index, started)
+      load = started
     }
     return load
   }
 
-  async #loadBlock(node: Node, index: number, id: number): Promise<Block | undefined> {
-    const value = await this.data.get(id)
+  async #loadBlock(node: Node, index: number, id: number, load: BlockLoad): Promise<Block | undefined> {
+    // The value is read straight into a pooled buffer: no allocation per block read.
+    let pooled: Buffer | undefined
+    const value = await this.data.get(id, (n) => {
+      if (n > BLOCK_SIZE) return Buffer.allocUnsafe(n)
+      pooled = this.#takeBuffer(false)
+      return pooled
+    })
     const raced = node.blocks.get(index)
-    if (raced) return raced
-    if (value === null || node.removed || node.inode.blocks[index] !== id) return undefined
+    const own = pooled !== undefined && value !== null && value.buffer === pooled.buffer
+    if (raced || value === null || node.removed || node.inode.blocks[index] !== id) {
+      if (pooled) this.#recycle(pooled)
+      if (raced) raced.pins += load.pins
+      return raced
+    }
     // Upstream's truncate leaves bytes past EOF in the block; they must read as zeros.
     const limit = Math.max(0, Math.min(BLOCK_SIZE, node.inode.size - index * BLOCK_SIZE))
     const length = Math.min(value.length, limit)
     const block: Block = {
       owner: node,
       index,
-      data: value,
+      data: own ? pooled! : value,
       length,
+      pooled: own,
+      // Pinned from the start for the readers waiting: nothing can reuse its buffer before they
+      // have copied from it, even if the cache drops it first.
+      pins: load.pins,
+      evicted: false,
       dirty: false,
       version: 0,
       flushing: undefined,
       dropped: false,
     }
+    if (!own && pooled) this.#recycle(pooled)
+    if (own && length < BLOCK_SIZE) block.data.fill(0, length)
     node.blocks.set(index, block)
     if (value.length > length) {
       // Rewrite it short, so that the stale bytes cannot come back when the file grows.
-      const data = Buffer.alloc(BLOCK_SIZE)
-      value.copy(data, 0, 0, length)
-      block.data = data
+      if (!own) {
+        block.data = this.#takeBuffer(true)
+        block.pooled = true
+        value.copy(block.data, 0, 0, length)
+      }
       this.markBlockDirty(block)
       return block
     }
     this.#clean.add(block)
-    this.#cleanBytes += value.length
+    this.#cleanBytes += block.data.length
     this.#evictClean()
     return block
+  }
+
+  /**
+   * Like {@link block}, with the block pinned for the caller, who copies from it and then calls
+   * {@link unpin}: its buffer is not reused meanwhile, even if the cache drops it.
+   */
+  pinnedBlock(node: Node, index: number): Promise<Block | undefined> | Block | undefined {
+    const hit = node.blocks.get(index)
+    if (hit) {
+      if (!hit.dirty) this.#touchClean(hit)
+      hit.pins++
+      return hit
+    }
+    const id = node.inode.blocks[index] ?? 0
+    if (id === 0) return undefined
+    const load = this.#startLoad(node, index, id)
+    load.pins++
+    return load.promise
+  }
+
+  unpin(block: Block): void {
+    if (--block.pins === 0 && block.evicted) this.#retire(block)
+  }
+
+  // ---- block buffers ----
+
+  /** A BLOCK_SIZE buffer, zeroed when `zero` is set. */
+  #takeBuffer(zero: boolean): Buffer {
+    const b = this.#pool.pop()
+    if (!b) return zero ? Buffer.alloc(BLOCK_SIZE) : Buffer.allocUnsafe(BLOCK_SIZE)
+    if (zero) b.fill(0)
+    return b
+  }
+
+  /**
+   * Takes back the buffer of a clean block that left the cache, unless a reader still copies
+   * from it (then {@link unpin} does it). Only blocks taken out of the clean list come here:
+   * a writer takes its block out of that list before it changes it (see writableBlock).
+   */
+  #retire(block: Block): void {
+    block.evicted = true
+    if (block.pins > 0 || !block.pooled || block.flushing || block.dirty) return
+    block.pooled = false
+    this.#recycle(block.data)
+  }
+
+  #recycle(buffer: Buffer): void {
+    if (this.#pool.length < POOL_MAX) this.#pool.push(buffer)
   }
 
   /**
@@ -327,26 +424,33 @@ export class Store {
    */
   async writableBlock(node: Node, index: number, keep: boolean, whole = false): Promise<Block> {
     let block = node.blocks.get(index)
-    if (!block && keep) block = await this.block(node, index)
-    block = node.blocks.get(index) ?? block
+    // A block loaded for us may leave the cache before we resume: load it again then.
+    while (!block && keep && (await this.block(node, index))) block = node.blocks.get(index)
     if (!block || block.dropped) {
       block = {
         owner: node,
         index,
         // A write of the whole block fills every byte: no need to zero it first.
-        data: whole ? Buffer.allocUnsafe(BLOCK_SIZE) : Buffer.alloc(BLOCK_SIZE),
+        data: this.#takeBuffer(!whole),
         length: 0,
+        pooled: true,
+        pins: 0,
+        evicted: false,
         dirty: false,
         version: 0,
         flushing: undefined,
         dropped: false,
       }
       node.blocks.set(index, block)
-    } else if (block.data.length < BLOCK_SIZE) {
-      const data = Buffer.alloc(BLOCK_SIZE)
+      return block
+    }
+    // The caller changes it next: out of the clean list now, so nothing evicts it meanwhile.
+    if (!block.dirty && this.#clean.delete(block)) this.#cleanBytes -= block.data.length
+    if (block.data.length < BLOCK_SIZE) {
+      const data = this.#takeBuffer(true)
       block.data.copy(data, 0, 0, block.length)
-      if (!block.dirty && this.#clean.delete(block)) this.#cleanBytes -= block.data.length
       block.data = data
+      block.pooled = true
     }
     return block
   }
@@ -369,6 +473,8 @@ export class Store {
   /** Forgets a block cut off by truncate or unlink. Its stored id is deleted by the caller. */
   dropBlock(block: Block): void {
     block.dropped = true
+    // Its buffer may still be on its way to zdb: left to the garbage collector, not reused.
+    block.pooled = false
     block.owner.blocks.delete(block.index)
     this.#fullQueue.delete(block)
     if (block.dirty) {
@@ -484,6 +590,7 @@ export class Store {
       this.#clean.delete(block)
       this.#cleanBytes -= block.data.length
       if (block.owner.blocks.get(block.index) === block) block.owner.blocks.delete(block.index)
+      this.#retire(block)
     }
   }
 

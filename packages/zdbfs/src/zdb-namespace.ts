@@ -1,6 +1,6 @@
 /**
- * One sequential zdb namespace over `ioredis` (spec zdbfs-and-glue.md §1 "Namespaces and zdb
- * protocol"):
+ * One sequential zdb namespace over a {@link ZdbConnection} (spec zdbfs-and-glue.md §1
+ * "Namespaces and zdb protocol"):
  * - keys are 8-byte little-endian u64;
  * - every (re)connection `SELECT`s the namespace before any other command is sent on it, so a
  *   command can never land in `default` after a reconnect;
@@ -10,10 +10,11 @@
  *   that comes back within it is invisible to callers.
  * @module
  */
-import { decodeSeqKey, encodeSeqKey, parseNsInfo } from '@qsfs/zdb-protocol'
+import { decodeSeqKey, encodeSeqKey, parseNsInfo, ReplyError } from '@qsfs/zdb-protocol'
 import { Redis } from 'ioredis'
 import { ZdbfsNoSpaceError, ZdbfsZdbError } from './errors.js'
-import type { KvNamespace, NamespaceStats } from './kv-namespace.js'
+import type { Alloc, KvNamespace, NamespaceStats } from './kv-namespace.js'
+import { type Reply, ZdbConnection } from './zdb-connection.js'
 
 export interface ZdbEndpoint {
   host?: string
@@ -32,10 +33,9 @@ export interface ZdbNamespaceOptions extends ZdbEndpoint {
 const LOCKED = 'Namespace is temporarily locked'
 const FULL = ['Namespace definitely full', 'No space left on this namespace']
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+const EMPTY = Buffer.alloc(0)
 
-/** Whether an error is a reply from the server (as opposed to a connection problem). */
-const isReply = (err: unknown): err is Error => err instanceof Error && err.name === 'ReplyError'
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 export function describeEndpoint(e: ZdbEndpoint): string {
   return e.socket ? `unix:${e.socket}` : `${e.host ?? 'localhost'}:${e.port ?? 9900}`
@@ -63,8 +63,7 @@ export function connectAdmin(endpoint: ZdbEndpoint, timeout: number): Redis {
 class ZdbNamespace implements KvNamespace {
   readonly name: string
   readonly #options: ZdbNamespaceOptions
-  readonly #redis: Redis
-  #selected = false
+  readonly #conn: ZdbConnection
   #waiters: (() => void)[] = []
   #lastError: unknown
   #closed = false
@@ -72,57 +71,30 @@ class ZdbNamespace implements KvNamespace {
   constructor(options: ZdbNamespaceOptions) {
     this.#options = options
     this.name = options.namespace
-    const { socket, host, port, timeout } = options
-    this.#redis = new Redis({
-      ...(socket ? { path: socket } : { host: host ?? 'localhost', port: port ?? 9900 }),
-      protocol: 2,
-      disableClientInfo: true,
-      enableReadyCheck: false,
-      enableOfflineQueue: false,
-      autoResendUnfulfilledCommands: false,
-      lazyConnect: true,
-      // Reject in-flight commands at once when the connection drops; #call retries them.
-      maxRetriesPerRequest: 0,
-      connectTimeout: Math.max(1000, Math.min(timeout, 5000)),
-      commandTimeout: timeout,
-      retryStrategy: (times) => Math.min(50 * times, 500),
-    })
-    this.#redis.on('error', (err) => {
-      this.#lastError = err
-    })
-    this.#redis.on('close', () => {
-      this.#selected = false
-    })
-    this.#redis.on('ready', () => this.#select())
-  }
-
-  /** Connects and selects; rejects when that fails within the timeout. */
-  async open(): Promise<void> {
-    this.#redis.connect().catch(() => {})
-    await this.#waitSelected(Date.now() + this.#options.timeout)
-  }
-
-  #select(): void {
-    const { namespace, password } = this.#options
-    const args = password ? [namespace, password] : [namespace]
-    // Sent synchronously from the 'ready' event, so it is the first command on the connection.
-    this.#redis.call('SELECT', ...args).then(
-      () => {
-        this.#selected = true
+    const { socket, host, port, timeout, namespace, password } = options
+    this.#conn = new ZdbConnection({
+      ...(socket ? { socket } : { host: host ?? 'localhost', port: port ?? 9900 }),
+      select: password ? ['SELECT', namespace, password] : ['SELECT', namespace],
+      timeout,
+      onReady: () => {
         const waiters = this.#waiters
         this.#waiters = []
         for (const w of waiters) w()
       },
-      (err: unknown) => {
+      onError: (err) => {
         this.#lastError = err
-        // A refused SELECT (missing namespace, wrong password) is not fixed by retrying fast.
-        this.#redis.disconnect(true)
       },
-    )
+    })
+  }
+
+  /** Connects and selects; rejects when that fails within the timeout. */
+  async open(): Promise<void> {
+    this.#conn.open()
+    await this.#waitSelected(Date.now() + this.#options.timeout)
   }
 
   async #waitSelected(deadline: number): Promise<void> {
-    if (this.#selected) return
+    if (this.#conn.ready) return
     if (this.#closed) throw new ZdbfsZdbError(`namespace '${this.name}' is closed`)
     const left = deadline - Date.now()
     if (left <= 0) throw this.#timeoutError()
@@ -147,14 +119,14 @@ class ZdbNamespace implements KvNamespace {
     )
   }
 
-  async #call(command: string, args: (string | Buffer)[]): Promise<unknown> {
+  async #call(args: (string | Buffer)[], alloc?: Alloc): Promise<Reply> {
     const deadline = Date.now() + this.#options.timeout
     for (;;) {
-      await this.#waitSelected(deadline)
+      if (!this.#conn.ready) await this.#waitSelected(deadline)
       try {
-        return await this.#redis.callBuffer(command, ...args)
+        return await this.#conn.send(args, alloc)
       } catch (err) {
-        if (isReply(err)) {
+        if (err instanceof ReplyError) {
           const message = err.message
           if (message.startsWith(LOCKED) && Date.now() + 100 < deadline) {
             await sleep(100)
@@ -165,27 +137,23 @@ class ZdbNamespace implements KvNamespace {
               `zdb namespace '${this.name}' is full (${message}); free space or grow it`,
             )
           }
-          throw new ZdbfsZdbError(`zdb namespace '${this.name}' refused ${command}: ${message}`, {
+          throw new ZdbfsZdbError(`zdb namespace '${this.name}' refused ${args[0]}: ${message}`, {
             cause: err,
           })
         }
         this.#lastError = err
         if (this.#closed || Date.now() >= deadline) throw this.#timeoutError()
-        // The connection dropped: wait for the next SELECTed connection and send it again.
-        this.#selected = this.#selected && this.#redis.status === 'ready'
-        if (!this.#selected) continue
-        await sleep(20)
+        // The connection dropped: the next selected connection carries it again.
       }
     }
   }
 
-  async get(key: number): Promise<Buffer | null> {
-    const reply = await this.#call('GET', [encodeSeqKey(key)])
-    return reply === null ? null : (reply as Buffer)
+  async get(key: number, alloc?: Alloc): Promise<Buffer | null> {
+    return (await this.#call(['GET', encodeSeqKey(key)], alloc)) as Buffer | null
   }
 
   async insert(value: Buffer): Promise<number> {
-    const reply = await this.#call('SET', [Buffer.alloc(0), value])
+    const reply = await this.#call(['SET', EMPTY, value])
     if (!Buffer.isBuffer(reply) || reply.length !== 8) {
       throw new ZdbfsZdbError(
         `zdb namespace '${this.name}' replied to SET "" with ${String(reply)}, not an 8-byte key: is it in sequential mode?`,
@@ -195,12 +163,12 @@ class ZdbNamespace implements KvNamespace {
   }
 
   async update(key: number, value: Buffer): Promise<void> {
-    await this.#call('SET', [encodeSeqKey(key), value])
+    await this.#call(['SET', encodeSeqKey(key), value])
   }
 
   async del(key: number): Promise<void> {
     try {
-      await this.#call('DEL', [encodeSeqKey(key)])
+      await this.#call(['DEL', encodeSeqKey(key)])
     } catch (err) {
       if (err instanceof ZdbfsZdbError && /Key not found/.test(err.message)) return
       throw err
@@ -208,7 +176,7 @@ class ZdbNamespace implements KvNamespace {
   }
 
   async stats(): Promise<NamespaceStats> {
-    const reply = await this.#call('NSINFO', [this.name])
+    const reply = await this.#call(['NSINFO', this.name])
     const info = parseNsInfo(reply as Buffer)
     return { entries: info.entries, dataSizeBytes: info.dataSizeBytes }
   }
@@ -217,7 +185,7 @@ class ZdbNamespace implements KvNamespace {
     this.#closed = true
     for (const w of this.#waiters) w()
     this.#waiters = []
-    this.#redis.disconnect(false)
+    this.#conn.close()
   }
 }
 

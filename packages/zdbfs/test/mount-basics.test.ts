@@ -5,6 +5,8 @@
 import { constants } from 'node:fs'
 import * as fsp from 'node:fs/promises'
 import { join } from 'node:path'
+import { encodeSeqKey } from '@qsfs/zdb-protocol'
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type MountProcess, run, startMount, stopMountAndZdb } from './helpers/mount-process.js'
 import { startZdb, type ZdbProcess } from './helpers/zdb-process.js'
@@ -138,6 +140,35 @@ describe('files', () => {
     expect(buf.subarray(0, bytesRead).toString()).toBe('still here')
     await fh.close()
   })
+
+  it('deletes an unlinked open file from zdb once its last handle is closed', async () => {
+    await fsp.writeFile(p('gone-later'), Buffer.alloc(300_000, 7))
+    const { ino } = await fsp.stat(p('gone-later'))
+    const fh = await fsp.open(p('gone-later'), 'r')
+    await fsp.unlink(p('gone-later'))
+    await fh.sync() // the inode and its blocks are stored while the file is still open
+    const meta = new Redis({ port: zdb.port, protocol: 2, enableReadyCheck: false, lazyConnect: true })
+    try {
+      await meta.connect()
+      await meta.call('SELECT', 'zdbfs-meta')
+      expect(await meta.getBuffer(encodeSeqKey(ino))).not.toBeNull()
+      expect((await fh.read(Buffer.alloc(4), 0, 4, 299_000)).bytesRead).toBe(4)
+      await fh.close()
+      // libfuse unlinks the hidden name after close() returned; the write pass deletes the keys.
+      let stored: Buffer | null = Buffer.alloc(0)
+      for (let i = 0; i < 40 && stored !== null; i++) {
+        await sleep(100)
+        const other = await fsp.open(p('synced-after-unlink'), 'w')
+        await other.sync()
+        await other.close()
+        stored = await meta.getBuffer(encodeSeqKey(ino))
+      }
+      expect(stored).toBeNull()
+      expect((await fsp.readdir(root)).filter((n) => n.startsWith('.fuse_hidden'))).toEqual([])
+    } finally {
+      meta.disconnect()
+    }
+  }, 20_000)
 
   it('makes FIFOs with mknod (upstream: ENOSYS)', async () => {
     const r = await run('mkfifo', [p('fifo')])
