@@ -5,13 +5,17 @@
  *
  * Slice-by-16 over one flat table: 16 bytes per step. On little-endian hosts the bulk is read
  * as aligned 32-bit words, about twice the speed of slice-by-8 over bytes; every SET computes
- * the CRC of its whole value.
+ * the CRC of its whole value. From {@link WASM_FROM} bytes on, the same loop runs as
+ * WebAssembly (crc32c-wasm.ts), 1.5 to 2 times as fast again: zstor writes 2 MiB values.
  * @module
  */
+import { type Crc32cKernel, createCrc32cKernel } from './crc32c-wasm.js'
 
 const POLY = 0x82f63b78
 /** Table `t` (0..15) at `t * 256`: the CRC of a byte followed by `t` zero bytes. */
 const TABLE = makeTable()
+/** The slice-by-16 tables, for the WebAssembly kernel's tests. */
+export const CRC32C_TABLES: Readonly<Uint32Array> = TABLE
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 /** Below this, setting up the word view costs more than it saves. */
 const WORDS_FROM = 64
@@ -32,9 +36,26 @@ function makeTable(): Uint32Array {
   return table
 }
 
+/**
+ * Inputs from this length on go to the WebAssembly kernel: below it, copying into its memory
+ * and the call cost more than they save.
+ */
+export const WASM_FROM = 256
+/** Instantiated on the first long input; null where WebAssembly is unavailable. */
+let kernel: Crc32cKernel | null | undefined
+
 /** CRC-32C of `bytes` with init 0 and no final XOR; `crc` continues a previous result. */
 export function crc32c(bytes: Uint8Array | string, crc = 0): number {
   const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes
+  if (data.length >= WASM_FROM) {
+    kernel ??= createCrc32cKernel(TABLE) ?? null
+    if (kernel !== null) return kernel(data, crc)
+  }
+  return crc32cTables(data, crc)
+}
+
+/** {@link crc32c} in JavaScript only, whatever the length (the WebAssembly kernel's reference). */
+export function crc32cTables(data: Uint8Array, crc = 0): number {
   const f = TABLE
   let c = crc >>> 0
   let i = 0
