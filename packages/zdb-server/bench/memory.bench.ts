@@ -5,6 +5,7 @@
  * the same directories until it answers PING. The baseline is the same server, empty.
  *
  *   pnpm --filter @qsfs/zdb-server bench:memory
+ *   BENCH_ZDB_ARGS='--cache 0' pnpm --filter @qsfs/zdb-server bench:memory   # without the value cache
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { Socket } from 'node:net'
@@ -84,6 +85,7 @@ try {
     `reopen after kill -9    ${reopenSeconds.toFixed(2)} s to first PONG (target < 3 s), RSS ${mib(reopened)}`,
   )
   console.log(`after reopen, per key   ${((reopened - empty) / KEYS).toFixed(0)} B`)
+  console.log(`zdb-server flags         '${process.env.BENCH_ZDB_ARGS ?? ''}'`)
 } finally {
   server?.stop()
   rmSync(dir, { recursive: true, force: true })

@@ -42,10 +42,16 @@ export async function waitForPing(port: number): Promise<void> {
   throw new Error(`no server answered PING on port ${port} within 10 s`)
 }
 
-/** Our built server (`dist/cli.js`) as a child process on `dir`, answering PING. */
+/**
+ * Our built server (`dist/cli.js`) as a child process on `dir`, answering PING. Environment:
+ * `BENCH_ZDB_ARGS`, more flags (space-separated, e.g. `--cache 0`); `BENCH_ZDB_CLI`, another
+ * build's `cli.js` (to measure an earlier version side by side).
+ */
 export async function startZdbServer(dir: string): Promise<Started> {
+  const extra = (process.env.BENCH_ZDB_ARGS ?? '').split(' ').filter((a) => a !== '')
   const server = await startProcess('node', (port) => [
-    join(import.meta.dirname, '../dist/cli.js'),
+    process.env.BENCH_ZDB_CLI ?? join(import.meta.dirname, '../dist/cli.js'),
+    ...extra,
     '--listen',
     '127.0.0.1',
     '--port',

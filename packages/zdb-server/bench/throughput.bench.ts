@@ -4,7 +4,9 @@
  * 50 clients, pipeline 1 and 16. Needs `redis-server` and `redis-benchmark` (Debian redis-server,
  * redis-tools) and a built package (`pnpm --filter @qsfs/zdb-server build`).
  *
- *   pnpm --filter @qsfs/zdb-server bench:throughput      # BENCH_REQUESTS=200000 by default
+ *   pnpm --filter @qsfs/zdb-server bench:throughput      # BENCH_REQUESTS=400000 by default
+ *   BENCH_ZDB_ARGS='--cache 0' pnpm --filter @qsfs/zdb-server bench:throughput
+ *   BENCH_KEYSPACE=100000 pnpm --filter @qsfs/zdb-server bench:throughput   # default: 1000000
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -13,6 +15,8 @@ import { join } from 'node:path'
 import { type Started, startProcess, startZdbServer, waitForPing } from './processes.js'
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400_000)
+/** Keys are random over this many (redis-benchmark `-r`). */
+const KEYSPACE = Number(process.env.BENCH_KEYSPACE ?? 1_000_000)
 const CLIENTS = 50
 
 /** CPU time (user + system, both servers are single-threaded) a process used so far, in µs. */
@@ -51,7 +55,7 @@ function redisBenchmark(
     '-d',
     size,
     '-r',
-    1_000_000,
+    KEYSPACE,
   ]
   const csv = execFileSync('redis-benchmark', [...args.map(String), '--csv', '-q'], {
     encoding: 'utf8',
@@ -107,7 +111,9 @@ try {
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '))
-  console.log(`${REQUESTS} requests, ${CLIENTS} clients, random keys over 1M, node ${process.version}`)
+  console.log(
+    `${REQUESTS} requests, ${CLIENTS} clients, random keys over ${KEYSPACE}, node ${process.version}, zdb-server flags '${process.env.BENCH_ZDB_ARGS ?? ''}'`,
+  )
 } finally {
   for (const s of servers) s.stop()
   rmSync(dir, { recursive: true, force: true })

@@ -35,6 +35,8 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   background: { takesValue: false },
   logfile: { takesValue: true },
   dump: { takesValue: false },
+  // Not upstream's (spec zdb.md §4 has no flag of this name or prefix).
+  cache: { takesValue: true },
 }
 
 export type CliCommand =
@@ -73,6 +75,8 @@ export type CliCommand =
       hook: string | undefined
       /** `--dump`: print the index files and exit instead of serving. */
       dump: boolean
+      /** `--cache <MiB>`: payload cache budget in bytes; 0 disables; absent means the default. */
+      cacheSize: number | undefined
       verbose: boolean
     }
 
@@ -88,6 +92,9 @@ A 0-db (zdb) compatible key-value server.
   --datasize <size>   data file size before rotation, suffixes k M G T
                       (default 256M, at least 524288 bytes)
   --maxsize <bytes>   payload limit of the default namespace (in memory only)
+  --cache <MiB>       memory for recently written and read values of up to 64 KiB,
+                      so that reading them again needs no disk read (default 32,
+                      0 disables; not an upstream flag)
 
  Durability (default: no fsync, as upstream; the OS writes back when it wants):
   --sync              acknowledge a write only after it is fsynced; writes that arrive
@@ -165,6 +172,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   const maxsize = values.get('maxsize')
   const synctime = values.get('synctime')
   const rotate = values.get('rotate')
+  const cache = values.get('cache')
   const logfile = values.get('logfile')
   const socket = values.get('socket')
   if (values.has('dualnet') && typeof socket !== 'string') {
@@ -202,6 +210,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     logfile: typeof logfile === 'string' ? logfile : undefined,
     hook: typeof hook === 'string' ? hook : undefined,
     dump: values.has('dump'),
+    cacheSize: typeof cache === 'string' ? parseCacheMiB(cache) : undefined,
     verbose: values.has('verbose'),
   }
 }
@@ -253,4 +262,13 @@ export function parseSeconds(flag: string, text: string): number {
     throw new ZdbOptionError(`--${flag} must be a whole number of seconds >= 1, got '${text}'`)
   }
   return seconds
+}
+
+/** `--cache`: whole MiB, 0 (no cache) to 4095. */
+export function parseCacheMiB(text: string): number {
+  const mib = /^\d+$/.test(text) ? Number(text) : Number.NaN
+  if (!Number.isSafeInteger(mib) || mib > 4095) {
+    throw new ZdbOptionError(`--cache must be a whole number of MiB, 0 (no cache) to 4095, got '${text}'`)
+  }
+  return mib * 1024 * 1024
 }

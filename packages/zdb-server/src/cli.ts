@@ -63,6 +63,7 @@ async function main(argv: readonly string[]): Promise<void> {
     secure: command.secure,
     rotate: command.rotate,
     hook: command.hook,
+    ...(command.cacheSize === undefined ? {} : { cacheSize: command.cacheSize }),
     ...(command.socket === undefined ? {} : { socket: command.socket, dualnet: command.dualnet }),
     logger,
   }).catch((err: unknown) => {

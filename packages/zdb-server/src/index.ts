@@ -20,6 +20,7 @@ import type { SyncPolicy } from './namespace-files.js'
 import { Namespaces } from './namespaces.js'
 import { type Listener, listen } from './server.js'
 import { createStats } from './stats.js'
+import { MIN_CACHE_BYTES, ValueCache } from './value-cache.js'
 import { VERSION } from './version.js'
 import { Waits } from './waits.js'
 import { WriteBatch } from './write-batch.js'
@@ -42,6 +43,9 @@ export type { NamespaceMode, ServerMode } from './namespace.js'
 
 /** Default data file size before rotation: 256 MiB, as upstream. */
 export const DEFAULT_DATASIZE = 256 * 1024 * 1024
+
+/** Default budget of the payload cache: 32 MiB. */
+export const DEFAULT_CACHE_SIZE = 32 * 1024 * 1024
 
 export interface ZdbServerOptions {
   /** Listen address (default `127.0.0.1`; upstream's default is `::`). */
@@ -110,6 +114,12 @@ export interface ZdbServerOptions {
    * on the read path: keep it cheap. A throw is logged and ignored.
    */
   onDataRead?: (path: string) => void
+  /**
+   * Bytes of memory (payloads and their bookkeeping) for recently written and read values of
+   * up to 64 KiB, so that a GET or an unchanged-value check of one needs no disk read. Default
+   * {@link DEFAULT_CACHE_SIZE}; 0 disables it; otherwise 4096 to 2^32 - 1.
+   */
+  cacheSize?: number
   /** Where messages go (default: nowhere). */
   logger?: ZdbLogger
   /** Unix time in seconds used for entry timestamps (default: the system clock); for tests. */
@@ -200,6 +210,15 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
     throw new ZdbOptionError('hook must be the non-empty path of an executable or a function')
   }
   const onDataRead = checkedDataRead(options.onDataRead, logger)
+  const cacheSize = options.cacheSize ?? DEFAULT_CACHE_SIZE
+  if (
+    !Number.isInteger(cacheSize) ||
+    (cacheSize !== 0 && (cacheSize < MIN_CACHE_BYTES || cacheSize >= 2 ** 32))
+  ) {
+    throw new ZdbOptionError(
+      `cacheSize must be 0 (no cache) or ${MIN_CACHE_BYTES}..4294967295 bytes, got ${cacheSize}`,
+    )
+  }
   // Passwords are compared as bytes; a latin1 string holds them one byte per character.
   const adminPassword = admin === undefined ? undefined : Buffer.from(admin, 'utf8').toString('latin1')
   if (dataDir === indexDir) {
@@ -214,6 +233,7 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
     locks.push(acquireLock(dataDir, 'data'))
     locks.push(acquireLock(indexDir, 'index'))
     const stats = createStats(now())
+    const cache = cacheSize === 0 ? undefined : new ValueCache(cacheSize)
     listener = await listen(
       options.socket === undefined
         ? { tcp: { host, port } }
@@ -242,6 +262,7 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
         secure,
         ...(hooks ? { hooks, missingData } : {}),
         ...(onDataRead ? { onDataRead } : {}),
+        ...(cache ? { cache } : {}),
       },
       {
         ...(maxsize !== undefined ? { maxsize } : {}),
@@ -264,6 +285,7 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
       mirrors,
       hooks,
       missingData,
+      cache,
     }
     if (hooks) {
       const status = await hooks.run('ready')
@@ -312,6 +334,8 @@ export async function createZdbServer(options: ZdbServerOptions = {}): Promise<Z
               }
             }
           } finally {
+            // Emptied at once: the namespaces closing next have nothing left to drop from it.
+            cache?.clear()
             opened.close()
             for (const lock of locks) lock.release()
           }

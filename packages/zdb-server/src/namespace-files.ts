@@ -35,6 +35,7 @@ import type { ZdbLogger } from './logger.js'
 import { MissingDataError } from './missing-data.js'
 import { createWithHeader, openCurrentDataFile } from './numbered-files.js'
 import type { ServerStats } from './stats.js'
+import type { ValueCache } from './value-cache.js'
 
 /**
  * Where {@link NamespaceFiles.peekPayload} reads payloads up to its size. Reads are
@@ -90,6 +91,11 @@ export interface NamespaceFilesOptions {
   onRotate?: (rotation: Rotation) => void
   /** Called with the path of a non-current data file each time a read opened or reused it. */
   onDataRead?: (path: string) => void
+  /**
+   * The server's payload cache. These files get a space of their own in it, dropped when they
+   * are closed or cut back, so that no later generation of the files is served from it.
+   */
+  cache?: ValueCache
 }
 
 /** The files left and the files started by a rotation. */
@@ -136,6 +142,8 @@ export class NamespaceFiles {
   /** In-place edits of already written index entries, applied after the deferred appends. */
   #pendingEdits: { fileId: number; position: number; bytes: Buffer }[] = []
   #broken = false
+  readonly #cache: ValueCache | undefined
+  readonly #space: number
 
   /** Opens files N (writing the data header if missing; a torn data tail is truncated). */
   constructor(options: NamespaceFilesOptions) {
@@ -167,6 +175,8 @@ export class NamespaceFiles {
     this.#onDataRead = options.onDataRead
     this.#sync = options.sync ?? { mode: 'none' }
     this.#secure = options.secure ?? false
+    this.#cache = options.cache
+    this.#space = options.cache?.newSpace() ?? 0
   }
 
   /** True after a failed flush: the in-memory state is ahead of the files until a reload. */
@@ -284,6 +294,9 @@ export class NamespaceFiles {
     this.#dataSize = offset + size
     this.#dataPrevious = offset
     this.#stats.dataWriteBytes += size
+    // The next read of a value just written is likely (the unchanged-value check of a client
+    // that repeats its SETs, a read-back): keep it while the payload is at hand.
+    if (flags === 0) this.#cache?.put(this.#space, this.#fileId, offset, value)
     return offset
   }
 
@@ -382,16 +395,28 @@ export class NamespaceFiles {
 
   /**
    * {@link readPayload}, but a payload of up to 8 KiB comes in a buffer shared by every read
-   * (no allocation per GET): use it before the next read, or copy it.
+   * (no allocation per GET): use it before the next read or write, or copy it. Served from
+   * the value cache when it holds the payload; a payload read from disk is added to it.
    */
   peekPayload(dataId: number, dataOffset: number, keyLength: number, length: number): Buffer {
-    return this.#payload(
-      dataId,
-      dataOffset,
-      keyLength,
-      length,
-      length <= SCRATCH.length ? SCRATCH : undefined,
-    )
+    const into = length <= SCRATCH.length ? SCRATCH : undefined
+    const cache = this.#cache
+    if (cache === undefined || length === 0 || length > cache.maxValue) {
+      return this.#payload(dataId, dataOffset, keyLength, length, into)
+    }
+    // As a read from disk would, write this turn's appends first: a reply must not show a
+    // value that is not in the files yet (with --sync, not yet fsynced).
+    if (dataId === this.#fileId && dataOffset + DATA_ENTRY_SIZE + keyLength + length > this.#flushedData)
+      this.flush()
+    const hit = cache.get(this.#space, dataId, dataOffset, length)
+    if (hit !== undefined) {
+      if (dataId !== this.#fileId) this.#onDataRead?.(dataFilePath(this.dataDir, dataId))
+      // A view of the cache is only valid until its next write: copy what a caller may keep.
+      return into === undefined ? Buffer.from(hit) : hit
+    }
+    const payload = this.#payload(dataId, dataOffset, keyLength, length, into)
+    cache.put(this.#space, dataId, dataOffset, payload)
+    return payload
   }
 
   #payload(
@@ -451,6 +476,7 @@ export class NamespaceFiles {
     try {
       if (!this.#broken) this.flush()
     } finally {
+      this.#cache?.dropSpace(this.#space)
       this.#closeFds()
     }
   }
@@ -481,6 +507,8 @@ export class NamespaceFiles {
   /** After a failed flush: the files go back to their flushed sizes, the deferred bytes are dropped. */
   #abandon(): void {
     this.#broken = true
+    // Offsets past the flushed size will be written again with other payloads.
+    this.#cache?.dropSpace(this.#space)
     this.#rollback(this.#dataFd, this.#flushedData)
     this.#rollback(this.#indexFd, this.#flushedIndex)
     this.#pendingData.clear()
@@ -507,7 +535,11 @@ export class NamespaceFiles {
     try {
       fd = this.#dataReaders.get(path)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.#onMissingData(path)
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        // Whatever comes back in its place (the missing-data hook) is read from disk.
+        this.#cache?.dropFile(this.#space, dataId)
+        this.#onMissingData(path)
+      }
       throw err
     }
     this.#onDataRead?.(path)
@@ -521,6 +553,8 @@ export class NamespaceFiles {
   releaseDataReader(dataId: number): boolean {
     if (dataId === this.#fileId) return false
     this.#dataReaders.drop(dataFilePath(this.dataDir, dataId))
+    // The embedder may unlink it: its next read must meet the missing file, not the cache.
+    this.#cache?.dropFile(this.#space, dataId)
     return true
   }
 

@@ -37,6 +37,7 @@ import { replayIndexFiles } from './namespace-replay.js'
 import { type NamespaceSettings, readOrCreateSettings, writeSettings } from './namespace-settings.js'
 import { SeqKeys } from './seq-keys.js'
 import type { ServerStats } from './stats.js'
+import type { ValueCache } from './value-cache.js'
 import type { BatchMember, WriteBatch } from './write-batch.js'
 
 export type { KeyEntry } from './key-index.js'
@@ -71,6 +72,8 @@ export interface NamespaceOptions {
   missingData?: MissingData
   /** The embedder's `onDataRead`: told of every read of a non-current data file. */
   onDataRead?: (path: string) => void
+  /** The server's payload cache, shared by every namespace; none without it. */
+  cache?: ValueCache
 }
 
 export type SetOutcome = 'written' | 'unchanged'
@@ -181,6 +184,7 @@ export class Namespace implements BatchMember {
       onDeferred: () => this.#options.batch?.markDirty(this),
       onRotate: (rotation) => this.#rotated(rotation),
       onDataRead: this.#options.onDataRead,
+      cache: this.#options.cache,
       ...(this.#options.missingData
         ? { onMissingData: (path: string) => this.#options.missingData?.check(path) }
         : {}),

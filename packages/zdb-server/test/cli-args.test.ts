@@ -81,6 +81,16 @@ describe('command-line flags (spec §4)', () => {
     expect(() => parseArgs(['--maxsize', '1k'])).toThrow(/--maxsize must be a number of bytes/)
   })
 
+  it('--cache takes whole MiB, 0 (no cache) to 4095, and is absent by default', () => {
+    expect(parseArgs([])).toMatchObject({ cacheSize: undefined })
+    expect(parseArgs(['--cache', '64'])).toMatchObject({ cacheSize: 64 * 2 ** 20 })
+    expect(parseArgs(['--cache=0'])).toMatchObject({ cacheSize: 0 })
+    expect(parseArgs(['-cache', '4095'])).toMatchObject({ cacheSize: 4095 * 2 ** 20 })
+    for (const bad of ['4096', '1.5', '-1', '32M', '']) {
+      expect(() => parseArgs(['--cache', bad])).toThrow(/--cache must be a whole number of MiB/)
+    }
+  })
+
   it('--secure and --rotate are parsed; --rotate needs whole seconds >= 1', () => {
     expect(parseArgs(['--secure', '--rotate', '30'])).toMatchObject({ secure: true, rotate: 30 })
     expect(() => parseArgs(['--rotate', '0'])).toThrow('--rotate must be a whole number of seconds >= 1')

@@ -123,6 +123,27 @@ describe('zdb-server CLI', () => {
     await c.close()
   })
 
+  it('--cache sets the value cache budget in MiB, and --cache 0 turns it off', async () => {
+    for (const [mib, bytes] of [
+      ['3', 3 * 2 ** 20],
+      ['0', 0],
+    ] as const) {
+      const { child, port } = await startCli([
+        '--data',
+        dirs.dataDir,
+        '--index',
+        dirs.indexDir,
+        '--cache',
+        mib,
+      ])
+      const c = await TestClient.connect('127.0.0.1', port)
+      expect(text(await c.call('INFO'))).toContain(`value_cache_limit_bytes: ${bytes}\n`)
+      await c.close()
+      child.kill('SIGTERM')
+      expect(await exitCode(child)).toBe(0)
+    }
+  })
+
   it('starts, answers PING, and exits 0 on SIGTERM', async () => {
     const { child, port, line } = await startCli(['--data', dirs.dataDir, '--index', dirs.indexDir])
     expect(line).toBe(

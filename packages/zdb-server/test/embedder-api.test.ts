@@ -263,7 +263,8 @@ describe('releaseDataFile', () => {
     const server = await f.start({ hook: r.hook })
     await twoFiles()
     const c = await f.connect()
-    expect(text(await c.call('GET', 'a0'))).toBe('value-a0') // d0's descriptor is now cached
+    expect(text(await c.call('GET', 'a0'))).toBe('value-a0') // from the value cache
+    expect(await c.call('CHECK', 'a0')).toBe(1) // reads d0: its descriptor is now cached
     expect(holdsFd(dat(0))).toBe(true)
     copyFileSync(dat(0), `${dat(0)}.copy`)
     expect(server.releaseDataFile(dat(0))).toBe(true)

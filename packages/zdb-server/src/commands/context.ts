@@ -11,6 +11,7 @@ import type { MissingData } from '../missing-data.js'
 import type { Namespace, ServerMode } from '../namespace.js'
 import type { Namespaces } from '../namespaces.js'
 import type { ServerStats } from '../stats.js'
+import type { ValueCache } from '../value-cache.js'
 import type { Waits } from '../waits.js'
 import type { WriteBatch } from '../write-batch.js'
 
@@ -39,6 +40,8 @@ export interface ServerState {
   readonly hooks: Hooks | undefined
   /** The `missing-data` hook's coordination; undefined without `--hook`. */
   readonly missingData: MissingData | undefined
+  /** The payload cache; undefined when disabled. */
+  readonly cache: ValueCache | undefined
 }
 
 /**

@@ -42,6 +42,7 @@ const mb = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(2)
 /** The INFO text: upstream's sections and field names, in upstream's order. */
 export function info(ctx: CommandContext): void {
   const { stats, now, instanceId, revision } = ctx.server
+  const cache = ctx.server.cache?.stats()
   const lines = [
     '# server',
     'server_name: 0-db (zdb)',
@@ -77,6 +78,12 @@ export function info(ctx: CommandContext): void {
     `network_rx_mb: ${mb(stats.networkRxBytes)}`,
     `network_tx_bytes: ${stats.networkTxBytes}`,
     `network_tx_mb: ${mb(stats.networkTxBytes)}`,
+    // Not upstream's: the payload cache (value-cache.ts), after upstream's fields.
+    `value_cache_limit_bytes: ${cache?.limit ?? 0}`,
+    `value_cache_entries: ${cache?.entries ?? 0}`,
+    `value_cache_bytes: ${cache?.bytes ?? 0}`,
+    `value_cache_hits: ${cache?.hits ?? 0}`,
+    `value_cache_misses: ${cache?.misses ?? 0}`,
   ]
   ctx.out.bulk(`${lines.join('\n')}\n`)
 }
