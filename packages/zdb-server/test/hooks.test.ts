@@ -18,7 +18,12 @@ let log: string
 /** Writes an executable hook that logs its argv, then runs `body` (a `case "$1" in ... esac`). */
 function hookScript(body = ''): string {
   const path = join(dirs.root, `hook-${Math.random().toString(36).slice(2)}.sh`)
-  writeFileSync(path, `#!/bin/sh\nprintf '%s|' "$@" >> '${log}'\necho >> '${log}'\n${body}\nexit 0\n`)
+  // One append per run (a single short write to an O_APPEND file): hooks that run concurrently
+  // must not interleave their lines.
+  writeFileSync(
+    path,
+    `#!/bin/sh\nline=$(printf '%s|' "$@")\nprintf '%s\\n' "$line" >> '${log}'\n${body}\nexit 0\n`,
+  )
   chmodSync(path, 0o755)
   return path
 }
