@@ -33,19 +33,29 @@ export async function insertEntry(store: Store, dir: Node, name: Buffer, ino: nu
   if (at >= 0) fail(EEXIST)
   list.entries.splice(-at - 1, 0, { name, ino })
   store.markListDirty(list)
+  store.noteInserted(list, name)
   if (!isDotName(name)) {
     dir.inode.size += DIRENTRY_OVERHEAD + name.length
     store.markDirty(dir)
   }
 }
 
-/** Removes `name` from `dir` and returns its inode number; ENOENT if absent. */
-export async function removeEntry(store: Store, dir: Node, name: Buffer): Promise<number> {
+/**
+ * Removes `name` from `dir` and returns its inode number; ENOENT if absent. `moved`: a rename
+ * takes it out (the entry is inserted elsewhere); `isDir`: it names a directory.
+ */
+export async function removeEntry(
+  store: Store,
+  dir: Node,
+  name: Buffer,
+  how: { moved?: boolean; isDir?: boolean } = {},
+): Promise<number> {
   const list = await store.list(dir, dirlistIndex(name))
   const at = list ? searchEntries(list.entries, name) : -1
   if (!list || at < 0) return fail(ENOENT)
   const [entry] = list.entries.splice(at, 1)
   store.markListDirty(list)
+  store.noteRemoved(list, entry!, how.moved ?? false, how.isDir ?? false)
   if (!isDotName(name)) {
     dir.inode.size = Math.max(0, dir.inode.size - DIRENTRY_OVERHEAD - name.length)
     store.markDirty(dir)
@@ -53,13 +63,25 @@ export async function removeEntry(store: Store, dir: Node, name: Buffer): Promis
   return entry!.ino
 }
 
-/** Points `name` of `dir` at `ino`; ENOENT if absent. */
-export async function replaceEntry(store: Store, dir: Node, name: Buffer, ino: number): Promise<void> {
-  const list = await store.list(dir, dirlistIndex(name))
-  const at = list ? searchEntries(list.entries, name) : -1
-  if (!list || at < 0) return fail(ENOENT)
-  list.entries[at]!.ino = ino
-  store.markListDirty(list)
+/** Points the `..` of `dir`, which moved, at `parent` (adding it when missing). */
+export async function setParent(store: Store, dir: Node, parent: number): Promise<void> {
+  const list = await store.list(dir, dirlistIndex(DOTDOT))
+  const at = list ? searchEntries(list.entries, DOTDOT) : -1
+  if (!list || at < 0) await insertEntry(store, dir, DOTDOT, parent)
+  else list.entries[at]!.ino = parent
+  const changed = (await store.list(dir, dirlistIndex(DOTDOT)))!
+  changed.parentMoved = true
+  store.markListDirty(changed)
+}
+
+/**
+ * Waits, before a change inserts `name` into `dir`, until no write pass still has to store a
+ * rename that took `name` out of it: a list can hold a name once, so the moved entry could
+ * not stay in the list's first write of the pass (see Store). Call it before changing anything.
+ */
+export async function settleName(store: Store, dir: Node, name: Buffer): Promise<void> {
+  const list = dir.lists.get(dirlistIndex(name))
+  if (list && store.movedOutPending(list, name)) await store.sync()
 }
 
 /** Every list of `dir` that exists, loaded, in list order. */

@@ -14,7 +14,8 @@ import {
   isDotName,
   lookupEntry,
   removeEntry,
-  replaceEntry,
+  setParent,
+  settleName,
 } from './directory.js'
 import {
   E2BIG,
@@ -321,6 +322,7 @@ export class Filesystem {
   mkdir(path: string, mode: number): Promise<void> {
     return this.#exclusive(async () => {
       const { dir, name } = await this.#parentOf(path)
+      await settleName(this.#store, dir, name)
       await this.#checkAbsent(dir, name)
       const now = this.#now()
       const ino = await this.#store.ids.take()
@@ -343,7 +345,7 @@ export class Filesystem {
       const node = await this.#store.node(entry.ino)
       if (!isDir(node.inode.mode)) fail(ENOTDIR)
       if (await hasChildren(this.#store, node)) fail(ENOTEMPTY)
-      await removeEntry(this.#store, dir, name)
+      await removeEntry(this.#store, dir, name, { isDir: true })
       if (dir.inode.links > 2) dir.inode.links--
       this.#touchDir(dir, this.#now())
       this.#store.remove(node)
@@ -396,6 +398,7 @@ export class Filesystem {
 
   async #make(path: string, mode: number): Promise<Node> {
     const { dir, name } = await this.#parentOf(path)
+    await settleName(this.#store, dir, name)
     await this.#checkAbsent(dir, name)
     const now = this.#now()
     const ino = await this.#store.ids.take()
@@ -473,6 +476,7 @@ export class Filesystem {
       const node = await this.resolve(from)
       if (isDir(node.inode.mode)) fail(EPERM)
       const { dir, name } = await this.#parentOf(to)
+      await settleName(this.#store, dir, name)
       await this.#checkAbsent(dir, name)
       await insertEntry(this.#store, dir, name, node.ino)
       const now = this.#now()
@@ -487,6 +491,7 @@ export class Filesystem {
     return this.#exclusive(async () => {
       const src = await this.#parentOf(from)
       const dst = await this.#parentOf(to)
+      await settleName(this.#store, dst.dir, dst.name)
       const fromParts = Filesystem.split(from)
       const toParts = Filesystem.split(to)
       const entry = await lookupEntry(this.#store, src.dir, src.name)
@@ -513,7 +518,7 @@ export class Filesystem {
         } else if (isDir(victim.inode.mode)) {
           fail(EISDIR)
         }
-        await removeEntry(this.#store, dst.dir, dst.name)
+        await removeEntry(this.#store, dst.dir, dst.name, { isDir: isDir(victim.inode.mode) })
         if (isDir(victim.inode.mode)) {
           if (dst.dir.inode.links > 2) dst.dir.inode.links--
           this.#store.remove(victim)
@@ -521,12 +526,10 @@ export class Filesystem {
           this.#dropLink(victim, now)
         }
       }
-      await removeEntry(this.#store, src.dir, src.name)
+      await removeEntry(this.#store, src.dir, src.name, { moved: true, isDir: movingDir })
       await insertEntry(this.#store, dst.dir, dst.name, node.ino)
       if (movingDir && src.dir !== dst.dir) {
-        if (await lookupEntry(this.#store, node, DOTDOT))
-          await replaceEntry(this.#store, node, DOTDOT, dst.dir.ino)
-        else await insertEntry(this.#store, node, DOTDOT, dst.dir.ino)
+        await setParent(this.#store, node, dst.dir.ino)
         if (src.dir.inode.links > 2) src.dir.inode.links--
         if (dst.dir.inode.links >= 2) dst.dir.inode.links++
       }

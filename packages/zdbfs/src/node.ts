@@ -9,6 +9,16 @@ import type { Inode } from './inode-codec.js'
 /** 128 KiB: block i of a file holds bytes [i·BLOCK_SIZE, (i+1)·BLOCK_SIZE) (spec §1 "Blocks"). */
 export const BLOCK_SIZE = 128 * 1024
 
+/** An entry taken out of a list, recorded until a write pass has stored the list without it. */
+export interface Removal {
+  readonly name: Buffer
+  readonly ino: number
+  /** Taken out by a rename: the entry stays in the list's first write of the pass (see Store). */
+  readonly moved: boolean
+  /** It named a directory: the owner's link count counted it. */
+  readonly dir: boolean
+}
+
 /** One loaded dirlist of a directory. */
 export interface LoadedList {
   readonly owner: Node
@@ -17,6 +27,15 @@ export interface LoadedList {
   key: number
   entries: DirEntry[]
   dirty: boolean
+  /**
+   * Names (latin1) inserted since a write pass last took the list: not stored yet, so taking
+   * one out again needs no {@link Removal}.
+   */
+  fresh?: Set<string> | undefined
+  /** Entries taken out that a stored version of the list may still hold, oldest first. */
+  removed?: Removal[] | undefined
+  /** Holds the `..` of a directory that moved: stored after the lists that gained it. */
+  parentMoved?: boolean
 }
 
 /**

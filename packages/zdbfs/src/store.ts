@@ -2,27 +2,49 @@
  * The inode cache and write-back engine. Operations change nodes, dirlists and blocks in memory
  * and mark them dirty; {@link Store.sync} writes them to zdb in an order that keeps every
  * stored reference pointing at stored data (spec zdbfs-and-glue.md §1 keys, durability goal of
- * issue 6):
+ * issue 6), and keeps every stored file reachable whatever write a crash stops at:
  *
  * 1. data blocks (a new block gets its id from `SET ""`, which dirties its inode);
- * 2. inodes;
- * 3. dirlists;
- * 4. deletions queued before this sync started (blocks cut by truncate, unlinked inodes, the
+ * 2. inodes and dirlists are then encoded together, as they are at that moment, and written:
+ *    a. inodes, each link count raised by the entries naming it that stored lists may still
+ *       hold (an unlink or rename not stored yet), so that a count never falls below the names
+ *       stored: removing one of two names can never delete the file under the other;
+ *    b. dirlists. When a rename took entries out of a list, that list is first written with
+ *       them still in (a "union": the moves' additions applied, their removals not), so no list
+ *       write loses a moved entry before every list gaining it is stored; then the `..` of moved
+ *       directories; then those lists' final versions. Each step waits for the previous one's
+ *       replies. A crash leaves a moved file or directory under its old name, its new name, or
+ *       both, never neither;
+ *    c. the inodes whose count was raised, with their true count;
+ * 3. deletions queued before this sync started (blocks cut by truncate, unlinked inodes, the
  *    lists of removed directories), once no stored inode or list can reference them.
+ *
+ * A list holds a name once, so a union cannot keep an entry moved out of `name` if `name` was
+ * given to something else meanwhile: such an insert first waits for a pass that stores the move
+ * (`settleName` in directory.ts). That splits a cycle of renames (a → t, b → a, t → b) into
+ * passes that each have an order.
  *
  * A sync runs every `syncInterval` ms while anything is dirty (the loss window without fsync)
  * and on every fsync. Full blocks are written behind the writer as soon as they fill, so large
  * writes stream to zdb instead of waiting for the timer.
  * @module
  */
-import { decodeDirlist, encodeDirlist } from './dirlist-codec.js'
+import { type DirEntry, decodeDirlist, encodeDirlist, searchEntries } from './dirlist-codec.js'
 import { EIO, ENOENT, FsErrno } from './errno.js'
 import { ZdbfsFormatError } from './errors.js'
 import { IdPool } from './id-pool.js'
 import { decodeInode, encodeInode, type Inode } from './inode-codec.js'
 import type { KvNamespace } from './kv-namespace.js'
 import type { Logger } from './logger.js'
-import { BLOCK_SIZE, type Block, type BlockLoad, type LoadedList, type Node, newNode } from './node.js'
+import {
+  BLOCK_SIZE,
+  type Block,
+  type BlockLoad,
+  type LoadedList,
+  type Node,
+  newNode,
+  type Removal,
+} from './node.js'
 
 /** Spare block buffers kept for reuse (4 MiB). */
 const POOL_MAX = 32
@@ -196,7 +218,8 @@ export class Store {
   #evictable(node: Node): boolean {
     if (node.ino === 1 || node.dirty || node.openCount > 0 || node.busy > 0) return false
     if (node.listLoads.size > 0 || node.blockLoads.size > 0) return false
-    for (const l of node.lists.values()) if (l.dirty) return false
+    // A list holding removals keeps them until a pass stores it (its moves' unions need them).
+    for (const l of node.lists.values()) if (l.dirty || l.removed) return false
     for (const b of node.blocks.values()) if (b.dirty || b.flushing) return false
     return true
   }
@@ -290,6 +313,27 @@ export class Store {
     if (list.owner.removed) return
     list.dirty = true
     this.#dirtyLists.add(list)
+  }
+
+  /** Records that `name` entered `list`. */
+  noteInserted(list: LoadedList, name: Buffer): void {
+    list.fresh ??= new Set()
+    list.fresh.add(name.toString('latin1'))
+  }
+
+  /**
+   * Records that `entry` left `list` (`moved`: by a rename; `dir`: it named a directory), unless
+   * it entered since the list was last taken by a write pass, so that no stored list holds it.
+   */
+  noteRemoved(list: LoadedList, entry: DirEntry, moved: boolean, dir: boolean): void {
+    if (list.fresh?.delete(entry.name.toString('latin1'))) return
+    list.removed ??= []
+    list.removed.push({ name: entry.name, ino: entry.ino, moved, dir })
+  }
+
+  /** Whether a rename took `name` out of `list` and no write pass has stored that yet. */
+  movedOutPending(list: LoadedList, name: Buffer): boolean {
+    return list.removed?.some((r) => r.moved && r.name.equals(name)) ?? false
   }
 
   // ---- blocks ----
@@ -621,25 +665,23 @@ export class Store {
       const nodes = [...this.#dirtyNodes]
       this.#dirtyNodes.clear()
       for (const n of nodes) n.dirty = false
-      try {
-        await Promise.all(
-          nodes.map((n) => (n.removed ? undefined : this.meta.update(n.ino, encodeInode(n.inode)))),
-        )
-      } catch (err) {
-        for (const n of nodes) this.markDirty(n)
-        throw err
-      }
-
       const lists = [...this.#dirtyLists]
       this.#dirtyLists.clear()
       for (const l of lists) l.dirty = false
+      const pass = this.#encodePass(nodes, lists)
       try {
-        await Promise.all(
-          lists.map((l) => (l.owner.removed ? undefined : this.meta.update(l.key, encodeDirlist(l)))),
-        )
+        for (const writes of pass.steps) {
+          await Promise.all(writes.map(([key, value]) => this.meta.update(key, value)))
+        }
       } catch (err) {
+        for (const n of pass.nodes) this.markDirty(n)
         for (const l of lists) this.markListDirty(l)
+        for (const l of pass.moves) l.parentMoved = true
         throw err
+      }
+      for (const [list, count] of pass.stored) {
+        list.removed!.splice(0, count)
+        if (list.removed!.length === 0) list.removed = undefined
       }
 
       const failed: typeof deletes = []
@@ -661,12 +703,104 @@ export class Store {
     }
   }
 
+  /**
+   * The meta writes of one pass, in steps (module comment, 2a–2c), from the state of `nodes` and
+   * `lists` now. Also returns the nodes written, per list how many of its removals the pass
+   * stores once it succeeds, and the lists holding a moved `..` (flagged again if it fails).
+   */
+  #encodePass(
+    dirtyNodes: Node[],
+    lists: LoadedList[],
+  ): {
+    steps: [number, Buffer][][]
+    nodes: Set<Node>
+    stored: [LoadedList, number][]
+    moves: LoadedList[]
+  } {
+    const nodes = new Set(dirtyNodes)
+    const raise = new Map<Node, number>()
+    const bump = (node: Node): void => {
+      raise.set(node, (raise.get(node) ?? 0) + 1)
+      nodes.add(node)
+    }
+    const stored: [LoadedList, number][] = []
+    const moves: LoadedList[] = []
+    const plain: [number, Buffer][] = []
+    const unions: [number, Buffer][] = []
+    const parents: [number, Buffer][] = []
+    const finals: [number, Buffer][] = []
+    for (const list of lists) {
+      list.fresh = undefined
+      const parentMoved = list.parentMoved === true
+      list.parentMoved = false
+      if (parentMoved) moves.push(list)
+      if (list.owner.removed) continue
+      const removed = list.removed ?? []
+      if (removed.length > 0) stored.push([list, removed.length])
+      let kept: Removal[] | undefined
+      let present: Set<number> | undefined
+      for (const r of removed) {
+        if (r.moved) {
+          // Still named in this list (moved within it): the list's one write is atomic.
+          present ??= new Set(list.entries.map((e) => e.ino))
+          if (present.has(r.ino)) continue
+          kept ??= []
+          kept.push(r)
+        }
+        if (r.dir) {
+          // Upstream's directories keep no count (0): nothing to raise.
+          if (list.owner.inode.links >= 2) bump(list.owner)
+        } else {
+          const node = this.#nodes.get(r.ino)
+          if (node && !node.removed) bump(node)
+        }
+      }
+      const value = encodeDirlist(list)
+      if (kept) {
+        unions.push([list.key, encodeDirlist({ key: list.key, entries: withEntries(list.entries, kept) })])
+        finals.push([list.key, value])
+      } else if (parentMoved) {
+        parents.push([list.key, value])
+      } else {
+        plain.push([list.key, value])
+      }
+    }
+    const inodes: [number, Buffer][] = []
+    const relinks: [number, Buffer][] = []
+    for (const n of nodes) {
+      if (n.removed) continue
+      const value = encodeInode(n.inode)
+      const extra = raise.get(n)
+      if (extra) {
+        inodes.push([n.ino, encodeInode({ ...n.inode, links: n.inode.links + extra })])
+        relinks.push([n.ino, value])
+      } else {
+        inodes.push([n.ino, value])
+      }
+    }
+    const steps =
+      unions.length === 0
+        ? [inodes, [...plain, ...parents], relinks]
+        : [inodes, [...plain, ...unions], parents, finals, relinks]
+    return { steps: steps.filter((s) => s.length > 0), nodes, stored, moves }
+  }
+
   /** Stops the background timer after a last sync; drops reserved ids. */
   async close(): Promise<void> {
     clearInterval(this.#timer)
     await this.sync()
     await this.ids.release()
   }
+}
+
+/** `entries` with the entries of `moved` whose names it lacks, in name order. */
+function withEntries(entries: readonly DirEntry[], moved: readonly Removal[]): DirEntry[] {
+  const out = entries.slice()
+  for (const r of moved) {
+    const at = searchEntries(out, r.name)
+    if (at < 0) out.splice(-at - 1, 0, { name: r.name, ino: r.ino })
+  }
+  return out
 }
 
 async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -379,5 +379,6 @@ describe('random pwrite and truncate sequences', () => {
       ),
       { seed: 42, numRuns: 60 },
     )
-  })
+    // 60 volumes of their own: a few seconds alone, more beside the mount tests.
+  }, 30_000)
 })

@@ -44,17 +44,24 @@ export interface ZdbTestServer {
   readonly port: number
   /** Names for a new volume, unique in this file; the namespaces are created on first connect. */
   freshNames(): VolumeNames
-  /** New connections to the namespaces `names` (`autons`: create them first). */
-  connect(names: VolumeNames, options?: { autons?: boolean; timeout?: number }): Promise<VolumeNamespaces>
+  /**
+   * New connections to the namespaces `names` (`autons`: create them first), to the server or
+   * to `port` (a proxy in front of it).
+   */
+  connect(
+    names: VolumeNames,
+    options?: { autons?: boolean; timeout?: number; port?: number },
+  ): Promise<VolumeNamespaces>
   /**
    * Opens a volume: on fresh namespaces without `names`, else on those of an earlier volume (a
-   * remount, over new connections). `timeout` is the zdb call timeout (ms).
+   * remount, over new connections). `timeout` is the zdb call timeout (ms); `port`, a proxy in
+   * front of the server to connect through.
    */
   openVolume(
     names?: VolumeNames,
     now?: () => number,
     storeOptions?: Partial<StoreOptions>,
-    options?: { timeout?: number },
+    options?: { timeout?: number; port?: number },
   ): Promise<ZdbVolume>
   /**
    * Fresh namespaces holding exactly `values` (key → value per namespace), for volumes built
@@ -98,9 +105,9 @@ export function useZdbServer(): ZdbTestServer {
     if (dir) await rm(dir, { recursive: true, force: true })
   })
 
-  const config = (names: VolumeNames): ZdbConfig => ({
+  const config = (names: VolumeNames, port = zdb.port): ZdbConfig => ({
     host: '127.0.0.1',
-    port: zdb.port,
+    port,
     meta: { namespace: names.meta },
     data: { namespace: names.data },
     temp: { namespace: names.temp },
@@ -119,8 +126,8 @@ export function useZdbServer(): ZdbTestServer {
       return names
     },
 
-    async connect(names, { autons = false, timeout = TIMEOUT } = {}) {
-      const [meta, data, temp] = await openNamespaces(config(names), {
+    async connect(names, { autons = false, timeout = TIMEOUT, port } = {}) {
+      const [meta, data, temp] = await openNamespaces(config(names, port), {
         autons,
         timeout,
         logger: silentLogger,
@@ -129,10 +136,10 @@ export function useZdbServer(): ZdbTestServer {
       return { meta: meta!, data: data!, temp: temp! }
     },
 
-    async openVolume(names, now, storeOptions = {}, { timeout = TIMEOUT } = {}) {
+    async openVolume(names, now, storeOptions = {}, { timeout = TIMEOUT, port } = {}) {
       const fresh = names === undefined
       names ??= zdb.freshNames()
-      const ns = await zdb.connect(names, { autons: fresh, timeout })
+      const ns = await zdb.connect(names, { autons: fresh, timeout, ...(port ? { port } : {}) })
       const store = new Store({
         meta: ns.meta,
         data: ns.data,
