@@ -5,7 +5,7 @@
  * @module
  */
 import { execFile } from 'node:child_process'
-import { stat } from 'node:fs/promises'
+import { stat, statfs } from 'node:fs/promises'
 import { ZdbfsMountError } from './errors.js'
 
 const run = (cmd: string, args: string[]): Promise<boolean> =>
@@ -20,6 +20,9 @@ const isDead = (err: unknown): boolean => {
 export async function isStaleMount(mountpoint: string): Promise<boolean> {
   try {
     await stat(mountpoint)
+    // The kernel answers `stat` from its attribute cache for a while after the server died;
+    // `statfs` always asks the server.
+    await statfs(mountpoint)
     return false
   } catch (err) {
     return isDead(err)
