@@ -42,6 +42,13 @@ export interface EncodeStreamOptions extends EncodeObjectOptions {
   concurrency?: number
   /** Encode on these worker threads (`createCodecPool`) instead of the calling thread. */
   pool?: CodecPool
+  /**
+   * The source gives its chunks away: a chunk that is one whole object (exactly `objectSize`
+   * bytes, at an object boundary, spanning its whole buffer) becomes that object instead of
+   * being copied, and with `pool` its buffer moves to a worker (detached here). Its producer
+   * must not reuse or change it. Fill such chunks from `pool.buffer(objectSize)` to reuse memory.
+   */
+  transferChunks?: boolean
 }
 
 /** One object of an encoded stream, as {@link encodeStream} yields it. */
@@ -110,12 +117,21 @@ function asyncSource(source: unknown): AsyncIterable<unknown> {
   )
 }
 
+const spansBuffer = (bytes: Uint8Array) =>
+  bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+
 /**
  * `source` cut into pieces of `objectSize` bytes. A full piece is held back until the next byte
  * or the end of `source` arrives, to know whether it is the last. Holds at most one piece and
- * one source chunk; each piece is a fresh copy, so chunks may be reused by their producer.
+ * one source chunk; each piece is a copy, so chunks may be reused by their producer, except with
+ * `adopt` (`transferChunks`), where a chunk that is one whole object of its own is the piece.
  */
-async function* cut(source: AsyncIterable<unknown>, objectSize: number): AsyncGenerator<Piece> {
+async function* cut(
+  source: AsyncIterable<unknown>,
+  objectSize: number,
+  allocate: (size: number) => Uint8Array,
+  adopt: boolean,
+): AsyncGenerator<Piece> {
   let index = 0
   let buffer: Uint8Array | undefined
   let filled = 0
@@ -135,7 +151,11 @@ async function* cut(source: AsyncIterable<unknown>, objectSize: number): AsyncGe
         index++
         full = undefined
       }
-      buffer ??= new Uint8Array(objectSize)
+      if (adopt && at === 0 && buffer === undefined && chunk.length === objectSize && spansBuffer(chunk)) {
+        full = chunk
+        break
+      }
+      buffer ??= allocate(objectSize)
       const n = Math.min(objectSize - filled, chunk.length - at)
       buffer.set(chunk.subarray(at, at + n), filled)
       filled += n
@@ -178,6 +198,7 @@ export function encodeStream(
     throw new StreamError('ERR_STREAM_ARGUMENT', '`options` must be an object with k, m, compression and key')
   }
   const { k, m, compression, engine, erasure, pool } = options
+  const transferChunks = options.transferChunks === true
   const objectSize = options.objectSize ?? DEFAULT_OBJECT_SIZE
   const concurrency = options.concurrency ?? 1
   const erasureCode = erasureCodeIdOf(erasure ?? 'standard')
@@ -202,7 +223,11 @@ export function encodeStream(
   return (async function* () {
     const key = new Uint8Array(callerKey) // a copy: Buffer#slice would share the caller's bytes
     try {
-      yield* mapOrdered(cut(input, objectSize), concurrency, async ({ index, offset, last, data }) => {
+      // With a pool, objects are cut into buffers its workers handed back: no fresh 32 MiB
+      // mapping (page faults, zeroing, unmapping) per object.
+      const allocate = pool?.buffer ? pool.buffer.bind(pool) : (size: number) => new Uint8Array(size)
+      const pieces = cut(input, objectSize, allocate, transferChunks)
+      yield* mapOrdered(pieces, concurrency, async ({ index, offset, last, data }) => {
         const objectOptions = {
           k,
           m,
@@ -211,7 +236,7 @@ export function encodeStream(
           ...(engine ? { engine } : {}),
           ...(erasure ? { erasure } : {}),
         }
-        // Each piece is a fresh buffer of its own, so it can move to a worker without a copy.
+        // Each piece is a buffer of its own, so it can move to a worker without a copy.
         const { shards, meta } = pool
           ? await pool.encode(data, objectOptions, true)
           : await encodeObject(data, objectOptions)

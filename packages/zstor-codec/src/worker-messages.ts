@@ -24,8 +24,16 @@ export type WorkerReply =
       readonly op: 'encode'
       readonly shards: Uint8Array[]
       readonly meta: ObjectMeta
+      /** The request's buffers, which the worker no longer uses: for the pool to reuse. */
+      readonly spare: ArrayBuffer[]
     }
-  | { readonly id: number; readonly ok: true; readonly op: 'decode'; readonly data: Uint8Array }
+  | {
+      readonly id: number
+      readonly ok: true
+      readonly op: 'decode'
+      readonly data: Uint8Array
+      readonly spare: ArrayBuffer[]
+    }
   | {
       readonly id: number
       readonly ok: false

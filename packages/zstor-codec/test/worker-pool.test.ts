@@ -85,4 +85,52 @@ describe('codec worker pool', () => {
     for await (const chunk of decodeStream(objects, { key, concurrency: 2, pool })) out.push(chunk)
     expect(Buffer.compare(Buffer.concat(out), input)).toBe(0)
   })
+
+  it('buffers the workers hand back are reused, and what they held never leaks into results', async () => {
+    const options = { k: 4, m: 2, compression: 'none', key } as const
+    for (let round = 0; round < 4; round++) {
+      const data = bytes(200_000 - round * 1000, 20 + round)
+      const { shards, meta } = await pool.encode(data, options)
+      expect(Buffer.compare(await pool.decode(shards, meta, key), data)).toBe(0)
+      const given = pool.buffer(data.length)
+      expect(given.length).toBe(data.length)
+      given.set(data)
+      const again = await pool.encode(given, options, true)
+      // Moved, unless it is a view of a larger spare buffer (then copied: stale bytes stay here).
+      expect(given.byteLength === 0 || given.buffer.byteLength > data.length).toBe(true)
+      expect(Buffer.compare(await decodeObject(again.shards, again.meta, key), data)).toBe(0)
+    }
+  })
+
+  it('with transferChunks, whole-object chunks become the objects; others are copied', async () => {
+    const objectSize = 65536
+    const input = bytes(3 * objectSize + 100, 9)
+    const whole = Uint8Array.from(input.subarray(0, objectSize))
+    const view = Buffer.from(input.subarray(objectSize, 2 * objectSize + 50))
+    const rest = Uint8Array.from(input.subarray(2 * objectSize + 50))
+    const objects = []
+    for await (const o of encodeStream([whole, view, rest], {
+      k: 4,
+      m: 2,
+      compression: 'none',
+      key,
+      objectSize,
+      pool,
+      transferChunks: true,
+    })) {
+      objects.push(o)
+    }
+    expect(whole.byteLength).toBe(0) // moved to a worker
+    expect(view.length).toBe(objectSize + 50) // copied: not a whole buffer of its own
+    expect(rest.length).toBe(objectSize + 50)
+    const out: Uint8Array[] = []
+    for await (const chunk of decodeStream(objects, { key, pool })) out.push(chunk)
+    expect(Buffer.compare(Buffer.concat(out), input)).toBe(0)
+    // Without the option, the same chunks stay the caller's.
+    const kept = Uint8Array.from(input.subarray(0, objectSize))
+    for await (const _ of encodeStream([kept], { k: 4, m: 2, compression: 'none', key, objectSize, pool })) {
+      // consumed
+    }
+    expect(kept.byteLength).toBe(objectSize)
+  })
 })
