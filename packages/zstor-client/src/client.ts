@@ -13,11 +13,12 @@ import {
   createContext,
   reloadContext,
 } from './context.js'
+import type { IntentSweepResult } from './data/store-intents.js'
 import { metaKey, metaKeyPrefix } from './meta/meta-key.js'
 import { type RebuildResult, rebuildKey, rebuildPath } from './rebuild.js'
 import { type BadShardListener, retrieveFile, retrieveStream } from './retrieve.js'
 import { type BackendReport, backendStatus } from './status.js'
-import { type StoreResult, storeFile, storeStream } from './store.js'
+import { loadRecord, type StoreResult, storeFile, storeStream } from './store.js'
 
 export interface ZstorClientOptions extends ContextOptions {
   readonly config: ZstorConfig
@@ -48,6 +49,11 @@ export interface ZstorClient {
   /** The metadata key of `path`. */
   keyOf(path: string): string
   status(): Promise<BackendReport[]>
+  /**
+   * Deletes the shards of stores that a dead process left unfinished (noted under `intentDir`)
+   * and that no saved record references. Without `intentDir` there is nothing to sweep.
+   */
+  sweepIntents(): Promise<IntentSweepResult>
   /** Swaps in a new config (SIGHUP reload); connections to backends that left are closed. */
   reload(config: ZstorConfig): Promise<void>
   /** Shared state, for the daemon and metrics. */
@@ -74,6 +80,10 @@ export function createZstorClient(options: ZstorClientOptions): ZstorClient {
     keys: () => ctx.meta.keys(metaKeyPrefix(ctx.config.meta.prefix)),
     keyOf: (path) => metaKey(ctx.config.meta.prefix, path, ctx.config.root),
     status: () => backendStatus(ctx),
+    sweepIntents: async () =>
+      ctx.intents
+        ? ctx.intents.sweep(ctx, async (key) => (await loadRecord(ctx, key))?.record ?? null)
+        : { cleared: 0, chunksDeleted: 0, kept: [] },
     reload: (config) => reloadContext(ctx, config),
     close: () => closeContext(ctx),
   }

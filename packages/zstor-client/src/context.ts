@@ -8,6 +8,7 @@ import { type CodecPool, createCodecPool } from '@qsfs/zstor-codec'
 import { BackendPool } from './backend/pool.js'
 import type { ZdbBackendOptions } from './backend/zdb-backend.js'
 import type { BackendConfig, ZstorConfig } from './config/index.js'
+import { StoreIntents } from './data/store-intents.js'
 import { MetaStore } from './meta/meta-store.js'
 import type { Random } from './placement.js'
 
@@ -28,6 +29,8 @@ export interface ClientContext {
   meta: MetaStore
   readonly random: Random
   readonly counters: ClientCounters
+  /** Where stores note the shards they write, so that those of a killed store are swept; none without `intentDir`. */
+  readonly intents: StoreIntents | null
   /** Called with `(bytesDone, bytesTotal | null)` as a store or retrieve advances. */
   readonly onProgress?: (done: number, total: number | null) => void
 }
@@ -43,6 +46,12 @@ export function allDataConfigs(config: ZstorConfig): BackendConfig[] {
 
 export interface ContextOptions extends ZdbBackendOptions {
   random?: Random
+  /**
+   * A local directory where each store notes the shards it writes while it runs, so that the
+   * shards of a store cut by kill -9 can be deleted later (`sweepIntents`). The daemon uses
+   * `<queue_dir>/intents`. Without it such shards stay on the backends, unreferenced.
+   */
+  intentDir?: string
   onProgress?: (done: number, total: number | null) => void
 }
 
@@ -53,6 +62,7 @@ export function createContext(config: ZstorConfig, options: ContextOptions = {})
     pool,
     meta: new MetaStore({ pool, backends: config.meta.backends, key: config.key }),
     codecWorkers: null,
+    intents: options.intentDir === undefined ? null : new StoreIntents(options.intentDir),
     random: options.random ?? Math.random,
     counters: {
       bytesStored: 0,

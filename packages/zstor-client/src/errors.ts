@@ -72,6 +72,8 @@ export type StoreErrorCode =
   | 'ERR_STORE_FAILED'
   /** The path to store is not a readable regular file or directory, or is outside `root`. */
   | 'ERR_STORE_PATH'
+  /** The directory for store intents (see `intentDir`) cannot be created. */
+  | 'ERR_INTENT_DIR'
 
 /** A store that failed; already-written shards were deleted. */
 export class StoreError extends ZstorError<StoreErrorCode> {

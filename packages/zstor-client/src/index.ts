@@ -27,6 +27,7 @@ export {
   type UploadTarget,
 } from './daemon/upload-queue.js'
 export type { BadShard } from './data/fetch-shards.js'
+export type { IntentSweepResult } from './data/store-intents.js'
 export {
   BackendError,
   type BackendErrorCode,

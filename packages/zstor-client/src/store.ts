@@ -6,9 +6,10 @@
  * @module
  */
 import { createReadStream } from 'node:fs'
-import { realpath, stat } from 'node:fs/promises'
+import { open, realpath, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import {
+  type CodecPool,
   createBlake2b128,
   DEFAULT_CHUNK_SIZE,
   encodeStream,
@@ -19,7 +20,7 @@ import {
 import { findBackend } from './backend/locate.js'
 import { allDataConfigs, type ClientContext, codecPool, POOL_THRESHOLD } from './context.js'
 import { deleteShard } from './data/shard-io.js'
-import { type WrittenShard, writeObject } from './data/write-object.js'
+import { type StoreProgress, type WrittenShard, writeObject } from './data/write-object.js'
 import { StoreError, ZstorError } from './errors.js'
 import { decodeRecord, encodeFileRecord, type FileRecord, type StoredRecord } from './meta/file-record.js'
 import { metaKey, relativeToRoot } from './meta/meta-key.js'
@@ -62,34 +63,85 @@ export async function loadRecord(
   return bytes ? { record: decodeRecord(bytes), bytes } : null
 }
 
-/** Best-effort deletion of the shards of objects; what cannot be reached is left. */
-export async function deleteObjects(ctx: ClientContext, objects: readonly Metadata[]): Promise<void> {
+/** Best-effort deletion of the shards of objects; what cannot be reached is left. Whether all went. */
+export async function deleteObjects(ctx: ClientContext, objects: readonly Metadata[]): Promise<boolean> {
   const configs = allDataConfigs(ctx.config)
-  await Promise.all(
+  const done = await Promise.all(
     objects.flatMap((o) =>
       o.locations.map((l) =>
-        deleteShard(ctx.pool.get(findBackend(configs, l.address, l.namespace)), l.keys).catch(
-          () => undefined,
+        deleteShard(ctx.pool.get(findBackend(configs, l.address, l.namespace)), l.keys).then(
+          () => true,
+          () => false,
         ),
       ),
     ),
   )
+  return done.every(Boolean)
 }
 
-async function deleteWritten(ctx: ClientContext, written: readonly WrittenShard[]): Promise<void> {
-  await Promise.all(written.map((w) => deleteShard(ctx.pool.get(w.backend), w.keys).catch(() => undefined)))
+/** Best-effort deletion of what a failed store wrote. Whether all went. */
+async function deleteWritten(ctx: ClientContext, written: readonly WrittenShard[]): Promise<boolean> {
+  const done = await Promise.all(
+    written.map((w) =>
+      deleteShard(ctx.pool.get(w.backend), w.keys).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  )
+  return done.every(Boolean)
 }
 
-/** `source` as it passes to the encoder, hashed and counted on the way (`for await` takes sync iterables too). */
+/**
+ * `source` as it passes to the encoder, hashed and counted on the way (`for await` takes sync
+ * iterables too). Without `hash` (a source known to fit one object, whose checksum is then the
+ * file's), more than `oneObject` bytes is an error: the file grew while it was read.
+ */
 async function* tap(
   source: StreamSource,
-  hash: ReturnType<typeof createBlake2b128>,
+  hash: ReturnType<typeof createBlake2b128> | null,
   count: { bytes: number },
+  oneObject: number,
 ) {
   for await (const chunk of source instanceof Uint8Array ? [source] : source) {
-    hash.update(chunk)
+    hash?.update(chunk)
     count.bytes += chunk.length
+    if (!hash && count.bytes > oneObject) {
+      throw new StoreError('ERR_STORE_FAILED', 'the file grew while it was read; nothing was kept')
+    }
     yield chunk
+  }
+}
+
+const usesPool = (size: number | undefined) => size === undefined || size >= POOL_THRESHOLD
+
+/**
+ * `file` read in whole objects straight into buffers of the codec pool, which the workers hand
+ * back once an object is encoded: no 1 MiB read chunks to copy into objects and to collect.
+ */
+class ReadObjects implements AsyncIterable<Uint8Array> {
+  constructor(
+    private readonly file: string,
+    private readonly objectSize: number,
+    private readonly pool: CodecPool,
+  ) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    const { objectSize } = this
+    const handle = await open(this.file, 'r')
+    try {
+      for (;;) {
+        const buffer = this.pool.buffer?.(objectSize) ?? new Uint8Array(objectSize)
+        let filled = 0
+        for (let n = -1; n !== 0 && filled < objectSize; filled += n) {
+          ;({ bytesRead: n } = await handle.read(buffer, filled, objectSize - filled, null))
+        }
+        if (filled > 0) yield filled === objectSize ? buffer : buffer.subarray(0, filled)
+        if (filled < objectSize) return
+      }
+    } finally {
+      await handle.close()
+    }
   }
 }
 
@@ -117,17 +169,27 @@ async function storeReplacing(
   options: StoreStreamOptions,
   key: string,
   previous: Awaited<ReturnType<typeof loadRecord>>,
+  /** The size of the file `source` reads, when it is one (a stream's `size` is only for progress). */
+  fileSize?: number,
 ): Promise<StoreResult> {
   const { config } = ctx
   const path = relativeToRoot(options.path, config.root)
   await loadWasmChecksum().catch(() => undefined)
-  const hash = createBlake2b128()
-  const count = { bytes: 0 }
   const objectSize = config.objectSize ?? defaultObjectSize(config.minimalShards)
-  const written: WrittenShard[] = []
+  // A file of one object has that object's checksum (BLAKE2b-128 of the same bytes, which the
+  // codec computes anyway): hashing it here too would be a third more hashing.
+  const hash = fileSize !== undefined && fileSize <= objectSize ? null : createBlake2b128()
+  const count = { bytes: 0 }
   const objects: Metadata[] = []
+  // Until the store ends one way or the other, its shards are noted on local disk: if this
+  // process dies, a later sweep deletes those no record references (data/store-intents.ts).
+  const intent = ctx.intents?.open(
+    key,
+    previous?.record.kind === 'qsfs' ? previous.record.objects.flatMap((o) => o.locations) : [],
+  )
+  const progress: StoreProgress = { written: [], strays: [], ...(intent ? { intent } : {}) }
   try {
-    const encoded = encodeStream(tap(source, hash, count), {
+    const encoded = encodeStream(tap(source, hash, count, objectSize), {
       k: config.minimalShards,
       m: config.expectedShards - config.minimalShards,
       compression: config.compression,
@@ -135,17 +197,21 @@ async function storeReplacing(
       objectSize,
       concurrency: 2,
       // Unknown or large sizes encode on worker threads, leaving this thread to the I/O.
-      ...(options.size === undefined || options.size >= POOL_THRESHOLD ? { pool: codecPool(ctx) } : {}),
+      ...(usesPool(options.size) ? { pool: codecPool(ctx) } : {}),
+      // ReadObjects gives its buffers away; a caller's stream keeps its chunks.
+      transferChunks: source instanceof ReadObjects,
     })
     for await (const object of encoded) {
-      const locations = await writeObject(ctx, object.shards, written)
+      const locations = await writeObject(ctx, object.shards, progress)
       objects.push({ ...object.meta, chunkSize: DEFAULT_CHUNK_SIZE, locations })
       ctx.counters.bytesStored += object.meta.size
       ctx.counters.objectsStored++
       ctx.onProgress?.(object.offset + object.meta.size, options.size ?? null)
     }
   } catch (error) {
-    await deleteWritten(ctx, written)
+    // What could not be deleted now is left to a sweep.
+    const deleted = await deleteWritten(ctx, [...progress.written, ...progress.strays])
+    intent?.close(!deleted)
     if (error instanceof ZstorError) throw error
     throw new StoreError(
       'ERR_STORE_FAILED',
@@ -157,7 +223,7 @@ async function storeReplacing(
     kind: 'qsfs',
     path,
     size: count.bytes,
-    checksum: hash.digest(),
+    checksum: hash ? hash.digest() : objects[0]!.checksum,
     objectSize,
     storedAt: Date.now(),
     objects,
@@ -167,16 +233,25 @@ async function storeReplacing(
     const result = await ctx.meta.put(key, encodeFileRecord(record))
     metaMissing = [...result.missing.keys()]
   } catch (error) {
-    await deleteWritten(ctx, written)
+    const deleted = await deleteWritten(ctx, [...progress.written, ...progress.strays])
     // The failed write may have replaced the old record on some backends: put it back whole.
-    if (previous) await ctx.meta.put(key, previous.bytes).catch(() => undefined)
+    const restored = previous
+      ? await ctx.meta.put(key, previous.bytes).then(
+          () => true,
+          () => false,
+        )
+      : true
+    intent?.close(!(deleted && restored))
     throw new StoreError(
       'ERR_STORE_FAILED',
       `the metadata of ${options.path} could not be saved (${(error as Error).message}); its shards were deleted`,
       { cause: error },
     )
   }
-  if (previous?.record.kind === 'qsfs') await deleteObjects(ctx, previous.record.objects)
+  const replacedGone =
+    previous?.record.kind === 'qsfs' ? await deleteObjects(ctx, previous.record.objects) : true
+  // Strays are unreferenced: a sweep deletes them once their backend is back.
+  intent?.close(!replacedGone || progress.strays.length > 0)
   return { key, path, size: record.size, checksum: record.checksum, skipped: false, metaMissing }
 }
 
@@ -216,9 +291,12 @@ export async function storeFile(
       return { key, path: existing.record.path, size: info.size, checksum, skipped: true, metaMissing: [] }
     }
   }
-  const source = createReadStream(file, { highWaterMark: 1 << 20 })
+  const objectSize = ctx.config.objectSize ?? defaultObjectSize(ctx.config.minimalShards)
+  const source = usesPool(info.size)
+    ? new ReadObjects(file, objectSize, codecPool(ctx))
+    : createReadStream(file, { highWaterMark: 1 << 20 })
   // The record read for the comparison is the one the store replaces: no second read.
-  return storeReplacing(ctx, source, { path: keyFile, size: info.size }, key, existing)
+  return storeReplacing(ctx, source, { path: keyFile, size: info.size }, key, existing, info.size)
 }
 
 /** BLAKE2b-128 of a file's bytes, read as a stream. */

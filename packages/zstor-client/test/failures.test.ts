@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createZstorClient, type ZstorClient } from '../src/index.js'
+import { withConnection } from './helpers/backend-client.js'
 import { Cluster } from './helpers/cluster.js'
 import { countEntries } from './helpers/entries.js'
 
@@ -117,6 +118,26 @@ describe('metadata backends', () => {
 })
 
 describe('full backends', () => {
+  it('a shard whose second chunk finds the backend full is deleted with the rest of the failed store', async () => {
+    const MiB = 1 << 20
+    // One object of 12 MiB: shards of 3 MiB, two chunks each (2 MiB + 1 MiB).
+    await setup({ groups: [6], k: 4, m: 2, extra: `object_size = ${12 * MiB}` })
+    // A first store leaves every backend's status cached as healthy, without a size limit...
+    await client.store(file('small', randomBytes(1000)))
+    expect(await countEntries(cluster.data)).toBe(6)
+    // ...then data0 gets room for the first chunk of a shard only.
+    const data0 = cluster.data[0]!
+    await withConnection(data0.port, async (redis) => {
+      const info = (await redis.call('NSINFO', data0.namespace)) as string
+      const used = Number(/^data_size_bytes: (\d+)$/m.exec(info)?.[1])
+      await redis.call('NSSET', data0.namespace, 'maxsize', String(used + 2.5 * MiB))
+    })
+    await expect(client.store(file('a', randomBytes(12 * MiB)))).rejects.toMatchObject({
+      code: 'ERR_STORE_FAILED',
+    })
+    expect(await countEntries(cluster.data)).toBe(6)
+  })
+
   it('placement avoids a backend without room', async () => {
     await setup({ groups: [7], k: 4, m: 2, maxsize: { 0: 1024 } })
     const path = file('a', randomBytes(200_000))

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { blake2b128 } from '@qsfs/zstor-codec'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createZstorClient, type ZstorClient } from '../src/index.js'
 import { Cluster } from './helpers/cluster.js'
@@ -49,6 +50,23 @@ describe('store and retrieve', () => {
     expect(result.found).toBe(true)
     // `echo 'hello world' | b2sum -l 128`
     expect(result.checksum).toBe('c0cdb4699cdaa9eea4c563a934f1d52b')
+  })
+
+  it('a file of one object and a file of many read whole record the BLAKE2b-128 of the file', async () => {
+    // One object: its checksum is the file's, taken from the codec. Many (from 4 MiB, read in
+    // whole objects for the worker threads): hashed as the file is read.
+    for (const [name, size] of [
+      ['one-object', 700_000],
+      ['many-objects', 5 * (1 << 20) + 333],
+    ] as const) {
+      const bytes = randomBytes(size)
+      const file = join(dir, name)
+      writeFileSync(file, bytes)
+      const stored = await client.store(file)
+      expect(Buffer.from(stored.checksum)).toEqual(Buffer.from(blake2b128(bytes)))
+      expect((await client.check(file)).checksum).toBe(Buffer.from(blake2b128(bytes)).toString('hex'))
+      await roundTrip(bytes, `${name}-again`)
+    }
   })
 
   it('a second store of an unchanged file is skipped', async () => {

@@ -5,7 +5,7 @@
  * @module
  */
 import { parseNsInfo, type ZdbNsInfo } from '@qsfs/zdb-protocol'
-import { Redis, type RedisOptions } from 'ioredis'
+import { Command, Redis, type RedisOptions } from 'ioredis'
 import type { BackendConfig } from '../config/index.js'
 import { BackendError } from '../errors.js'
 
@@ -60,6 +60,53 @@ function redisOptions(config: BackendConfig, options: ZdbBackendOptions): RedisO
   return address.kind === 'unix'
     ? { ...base, path: address.path }
     : { ...base, host: address.host, port: address.port }
+}
+
+/**
+ * Values from this size go to the socket as they are. ioredis serializes a command with a
+ * Buffer argument by copying all its arguments into one new buffer (`Command#toWritable`): a
+ * 2 MiB allocation and copy for every shard chunk a store writes, and garbage to collect.
+ */
+const ZERO_COPY_FROM = 64 * 1024
+const CRLF = Buffer.from('\r\n')
+
+/** A Writable that ioredis writes commands to: its socket. */
+interface CommandSocket {
+  write(chunk: Buffer | string): boolean
+  cork(): void
+  uncork(): void
+}
+
+const isSocket = (value: unknown): value is CommandSocket =>
+  typeof (value as CommandSocket | null)?.write === 'function' &&
+  typeof (value as CommandSocket).cork === 'function'
+
+/**
+ * A command whose last argument, a large Buffer, is written to the socket without a copy.
+ * ioredis calls `toWritable(socket)` and writes what it returns to that same socket at once
+ * (`Redis#sendCommand`; pipelines, which write elsewhere, are not used here), so writing the
+ * header and the value first and returning the trailer keeps the bytes in order. The socket is
+ * corked until the next tick, so the three pieces leave in one `writev`.
+ */
+class ValueCommand extends Command {
+  override toWritable(socket: object): string | Buffer {
+    const value = this.args[this.args.length - 1]
+    if (!isSocket(socket) || !Buffer.isBuffer(value) || value.length < ZERO_COPY_FROM) {
+      return super.toWritable(socket)
+    }
+    const bulk = (arg: Buffer) => [Buffer.from(`$${arg.length}\r\n`), arg, CRLF]
+    const head = Buffer.concat([
+      Buffer.from(`*${this.args.length + 1}\r\n`),
+      ...bulk(Buffer.from(this.name)),
+      ...this.args.slice(0, -1).flatMap((arg) => bulk(Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg)))),
+      Buffer.from(`$${value.length}\r\n`),
+    ])
+    socket.cork()
+    socket.write(head)
+    socket.write(value)
+    process.nextTick(() => socket.uncork())
+    return '\r\n'
+  }
 }
 
 /** Whether an ioredis error is a reply to the handshake's SELECT. */
@@ -183,7 +230,7 @@ export class ZdbBackend {
 
   /** Sequential mode `SET "" value`: the key zdb assigned (8 bytes, or 4 from 0-db v1). */
   async append(value: Uint8Array): Promise<Buffer> {
-    const key = await this.#run(() => this.#redis.callBuffer('SET', '', toBuffer(value)))
+    const key = await this.#run(() => this.#setCommand('', value))
     if (!Buffer.isBuffer(key) || key.length === 0) {
       throw new BackendError(
         'ERR_BACKEND_REPLY',
@@ -196,7 +243,14 @@ export class ZdbBackend {
 
   /** User mode `SET key value`. */
   async set(key: Uint8Array | string, value: Uint8Array): Promise<void> {
-    await this.#run(() => this.#redis.callBuffer('SET', toArg(key), toBuffer(value)))
+    await this.#run(() => this.#setCommand(toArg(key), value))
+  }
+
+  /** `SET key value`, the value written to the socket without a copy. */
+  #setCommand(key: Buffer | string, value: Uint8Array): Promise<unknown> {
+    return this.#redis.sendCommand(
+      new ValueCommand('SET', [key, toBuffer(value)], { replyEncoding: null }),
+    ) as Promise<unknown>
   }
 
   async get(key: Uint8Array | string): Promise<Buffer | null> {

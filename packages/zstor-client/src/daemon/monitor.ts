@@ -14,7 +14,7 @@ import { allDataConfigs } from '../context.js'
 import { DaemonError } from '../errors.js'
 import { DaemonMetrics } from './metrics.js'
 import type { DaemonCommand, DaemonResponse } from './protocol.js'
-import { Repairer } from './repairer.js'
+import { Repairer, sweepStoreIntents } from './repairer.js'
 import { listenSocket } from './socket.js'
 import { UploadQueue } from './upload-queue.js'
 
@@ -59,7 +59,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     )
   }
   const socketPath = config.socket
-  const client = createZstorClient({ config })
+  // Beside the journal: a store the daemon was killed in is swept by the next daemon.
+  const client = createZstorClient({ config, intentDir: join(queueDirOf(config, socketPath), 'intents') })
   const queue = new UploadQueue({
     client,
     dir: queueDirOf(config, socketPath),
@@ -136,6 +137,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const metricsAddress = metricsServer?.address()
   if (config.pidFile) writeFileSync(config.pidFile, `${process.pid}\n`)
   repairer.start()
+  void sweepStoreIntents(client, log)
 
   const reload = async (next?: ZstorConfig) => {
     const fresh = next ?? (options.configPath ? await loadConfig(options.configPath) : null)

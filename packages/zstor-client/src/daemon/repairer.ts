@@ -33,6 +33,23 @@ export interface RepairerOptions {
   readonly onSweep?: (result: SweepResult) => void
 }
 
+/**
+ * Deletes what stores killed mid-way left (see `sweepIntents`), and logs it; never throws: an
+ * intent that cannot be cleared now is kept for the next sweep.
+ */
+export async function sweepStoreIntents(client: ZstorClient, log?: (line: string) => void): Promise<void> {
+  try {
+    const r = await client.sweepIntents()
+    if (r.cleared > 0)
+      log?.(
+        `cleared ${r.cleared} unfinished stores of a previous run (${r.chunksDeleted} orphan chunks deleted)`,
+      )
+    for (const k of r.kept) log?.(`unfinished store ${k.file} kept for the next sweep: ${k.reason}`)
+  } catch (error) {
+    log?.(`sweeping unfinished stores failed: ${(error as Error).message}`)
+  }
+}
+
 export class Repairer {
   readonly #options: RepairerOptions
   #sweepTimer: NodeJS.Timeout | null = null
@@ -107,6 +124,7 @@ export class Repairer {
     const { client } = this.#options
     const ctx = client.context
     await ctx.pool.probe(allDataConfigs(ctx.config), 'data', 0).catch(() => [])
+    await sweepStoreIntents(client, this.#options.log)
     const keys = await client.keys()
     let repaired = 0
     let failed = 0

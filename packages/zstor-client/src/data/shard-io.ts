@@ -7,17 +7,31 @@
  */
 import type { ZdbBackend } from '../backend/zdb-backend.js'
 
-/** Appends `shard` in chunks of `chunkSize`; the keys in order. An empty shard is one empty chunk. */
+/**
+ * Appends `shard` in chunks of `chunkSize`; the keys in order. An empty shard is one empty chunk.
+ * `onKey` hears of each chunk stored as its key comes back; on a failure, only once every chunk
+ * sent has been answered, so that the caller knows all that was stored when this rejects.
+ */
 export async function writeShard(
   backend: ZdbBackend,
   shard: Uint8Array,
   chunkSize: number,
+  onKey: (key: Buffer) => void = () => {},
 ): Promise<Buffer[]> {
   const chunks: Uint8Array[] = []
   for (let at = 0; at < shard.length || chunks.length === 0; at += chunkSize) {
     chunks.push(shard.subarray(at, Math.min(at + chunkSize, shard.length)))
   }
-  return Promise.all(chunks.map((chunk) => backend.append(chunk)))
+  const results = await Promise.allSettled(
+    chunks.map(async (chunk) => {
+      const key = await backend.append(chunk)
+      onKey(key)
+      return key
+    }),
+  )
+  const failed = results.find((r) => r.status === 'rejected')
+  if (failed) throw failed.reason
+  return results.map((r) => (r as PromiseFulfilledResult<Buffer>).value)
 }
 
 /** The shard stored under `keys`, or `null` when a chunk is gone. */

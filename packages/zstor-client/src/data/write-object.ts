@@ -9,12 +9,25 @@ import type { BackendConfig } from '../config/index.js'
 import { type ClientContext, dataBackends } from '../context.js'
 import { StoreError } from '../errors.js'
 import { type Candidate, placeOrThrow, worstCaseSurvivors } from '../placement.js'
-import { writeShard } from './shard-io.js'
+import { deleteShard, writeShard } from './shard-io.js'
+import type { StoreIntent } from './store-intents.js'
 
 /** A shard written, so that a failed store can delete what it wrote. */
 export interface WrittenShard {
   readonly backend: BackendConfig
   readonly keys: readonly Buffer[]
+}
+
+/** What a store has written so far, for {@link writeObject} to add to. */
+export interface StoreProgress {
+  /** Every chunk written, kept by the store if it succeeds. */
+  readonly written: WrittenShard[]
+  /**
+   * Chunks of shard writes that failed part way and could not be deleted then (their backend
+   * failed): unreferenced whether or not the store succeeds.
+   */
+  readonly strays: WrittenShard[]
+  readonly intent?: StoreIntent
 }
 
 /** Backends that may take a shard of `shardSize` bytes now, and why the others may not. */
@@ -42,14 +55,17 @@ export async function usableBackends(
 }
 
 /**
- * Stores `shards` and returns where each went. Every shard written, even by a write that then
- * fails, is added to `written` so the caller can delete it.
+ * Stores `shards` and returns where each went. Every chunk written is noted in the progress's
+ * `intent` as soon as it is stored and added to `written`, so that a failed store can delete
+ * it; the chunks of a shard write that fails part way are deleted at once, or added to
+ * `strays` when that fails too.
  */
 export async function writeObject(
   ctx: ClientContext,
   shards: readonly Uint8Array[],
-  written: WrittenShard[],
+  progress: StoreProgress,
 ): Promise<ShardLocation[]> {
+  const { intent } = progress
   const { minimalShards: k, expectedShards: n, redundantGroups, redundantNodes } = ctx.config
   const rules = { k, n, redundantGroups, redundantNodes }
   const shardSize = shards[0]!.length
@@ -60,15 +76,23 @@ export async function writeObject(
   const locations: (ShardLocation | null)[] = shards.map(() => null)
 
   const attempt = async (i: number, backend: BackendConfig): Promise<void> => {
+    const stored: Buffer[] = []
     try {
-      const keys = await writeShard(ctx.pool.get(backend), shards[i]!, DEFAULT_CHUNK_SIZE)
-      written.push({ backend, keys })
+      const keys = await writeShard(ctx.pool.get(backend), shards[i]!, DEFAULT_CHUNK_SIZE, (key) => {
+        stored.push(key)
+        intent?.written(backend, [key])
+      })
       locations[i] = { address: backend.address, namespace: backend.namespace, keys }
+      progress.written.push({ backend, keys })
     } catch (error) {
       const reason = (error as Error).message
       failed.set(backend.label, reason)
       ctx.pool.markFailed(backend.label, reason)
       chosen[i] = null
+      if (stored.length > 0) {
+        const connection = ctx.pool.get(backend)
+        await deleteShard(connection, stored).catch(() => progress.strays.push({ backend, keys: stored }))
+      }
     }
   }
 
