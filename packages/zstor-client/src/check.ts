@@ -6,6 +6,7 @@
  */
 import type { ClientContext } from './context.js'
 import { type BadShard, fetchShards } from './data/fetch-shards.js'
+import { fetchUpstream } from './data/upstream-object.js'
 import { metaKey } from './meta/meta-key.js'
 import type { MetaShardProblem } from './meta/meta-store.js'
 import { loadRecord } from './store.js'
@@ -52,16 +53,20 @@ export async function checkKey(
   const metaHealthy = !metaShards || metaShards.bad.length === 0
   if (record.kind === 'upstream') {
     const checksum = Buffer.from(record.meta.checksum).toString('hex')
+    const fetched = options.deep ? await fetchUpstream(ctx, record.meta) : null
+    const shards = fetched
+      ? { total: fetched.stripe.length, bad: fetched.bad.map((b) => ({ ...b, object: 0 })) }
+      : null
     return {
       key,
       found: true,
       checksum,
       size: null,
       objects: 1,
-      shards: null,
+      shards,
       metaShards,
       upstream: true,
-      healthy: metaHealthy,
+      healthy: metaHealthy && (!shards || shards.bad.length === 0),
     }
   }
   let shards: CheckResult['shards'] = null

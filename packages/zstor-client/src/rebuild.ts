@@ -16,11 +16,12 @@ import type { BackendConfig } from './config/index.js'
 import { allDataConfigs, type ClientContext } from './context.js'
 import { type BadShard, fetchShards } from './data/fetch-shards.js'
 import { deleteShard, writeShard } from './data/shard-io.js'
+import { readUpstream } from './data/upstream-object.js'
 import { pickReplacement, usableBackends } from './data/write-object.js'
 import { RetrieveError } from './errors.js'
-import { encodeFileRecord, type FileRecord } from './meta/file-record.js'
-import { metaKey } from './meta/meta-key.js'
-import { loadRecord } from './store.js'
+import { encodeFileRecord, type FileRecord, type UpstreamRecord } from './meta/file-record.js'
+import { metaKey, relativeToRoot } from './meta/meta-key.js'
+import { loadRecord, restoreUnder } from './store.js'
 
 export interface RebuildResult {
   readonly key: string
@@ -113,14 +114,34 @@ async function rebuildObject(
   return { meta: { ...meta, locations }, rebuilt }
 }
 
-/** Rebuilds the file stored under metadata key `key`. */
-export async function rebuildKey(ctx: ClientContext, key: string): Promise<RebuildResult> {
+/**
+ * An object stored by upstream 0-stor with shards missing or bad: read from `k` good shards and
+ * stored again as this client's record, with every shard new (upstream's record has no sizes,
+ * chunk size or stripe this client could re-create single shards into); the old shards are
+ * deleted once the new record is saved. Untouched when every shard is good, so upstream can
+ * still read it.
+ */
+async function rebuildUpstream(
+  ctx: ClientContext,
+  key: string,
+  found: NonNullable<Awaited<ReturnType<typeof loadRecord>>> & { record: UpstreamRecord },
+  metaShardsRebuilt: number,
+  path: string,
+): Promise<RebuildResult> {
+  const { data, bad } = await readUpstream(ctx, found.record.meta)
+  const problems = bad.map((b) => ({ ...b, object: 0 }))
+  if (bad.length === 0) return { key, shardsRebuilt: 0, metaShardsRebuilt, problems }
+  await restoreUnder(ctx, data, key, found, path)
+  return { key, shardsRebuilt: ctx.config.expectedShards, metaShardsRebuilt, problems }
+}
+
+/** Rebuilds the file stored under metadata key `key` (recorded under `path` if it must be stored again). */
+export async function rebuildKey(ctx: ClientContext, key: string, path = ''): Promise<RebuildResult> {
   const metaShardsRebuilt = await ctx.meta.repair(key).catch(() => 0)
   const found = await loadRecord(ctx, key)
   if (!found) throw new RetrieveError('ERR_NOT_FOUND', `no metadata under ${key}`)
   if (found.record.kind !== 'qsfs') {
-    // An upstream record is rewritten as ours once read: that gives it sizes and a place in repair.
-    return { key, shardsRebuilt: 0, metaShardsRebuilt, problems: [] }
+    return rebuildUpstream(ctx, key, { ...found, record: found.record }, metaShardsRebuilt, path)
   }
   const record = found.record
   const problems: (BadShard & { object: number })[] = []
@@ -145,5 +166,9 @@ export async function rebuildKey(ctx: ClientContext, key: string): Promise<Rebui
 
 /** Rebuilds the file stored under `path`. */
 export function rebuildPath(ctx: ClientContext, path: string): Promise<RebuildResult> {
-  return rebuildKey(ctx, metaKey(ctx.config.meta.prefix, path, ctx.config.root))
+  return rebuildKey(
+    ctx,
+    metaKey(ctx.config.meta.prefix, path, ctx.config.root),
+    relativeToRoot(path, ctx.config.root),
+  )
 }

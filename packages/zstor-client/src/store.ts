@@ -15,10 +15,12 @@ import {
   encodeStream,
   loadWasmChecksum,
   type Metadata,
+  type ShardLocation,
   type StreamSource,
 } from '@qsfs/zstor-codec'
 import { findBackend } from './backend/locate.js'
 import { allDataConfigs, type ClientContext, codecPool, POOL_THRESHOLD } from './context.js'
+import { recordLocations } from './data/record-locations.js'
 import { deleteShard } from './data/shard-io.js'
 import { type StoreProgress, type WrittenShard, writeObject } from './data/write-object.js'
 import { StoreError, ZstorError } from './errors.js'
@@ -63,16 +65,17 @@ export async function loadRecord(
   return bytes ? { record: decodeRecord(bytes), bytes } : null
 }
 
-/** Best-effort deletion of the shards of objects; what cannot be reached is left. Whether all went. */
-export async function deleteObjects(ctx: ClientContext, objects: readonly Metadata[]): Promise<boolean> {
+/** Best-effort deletion of shards; what cannot be reached is left. Whether all went. */
+export async function deleteLocations(
+  ctx: ClientContext,
+  locations: readonly ShardLocation[],
+): Promise<boolean> {
   const configs = allDataConfigs(ctx.config)
   const done = await Promise.all(
-    objects.flatMap((o) =>
-      o.locations.map((l) =>
-        deleteShard(ctx.pool.get(findBackend(configs, l.address, l.namespace)), l.keys).then(
-          () => true,
-          () => false,
-        ),
+    locations.map((l) =>
+      deleteShard(ctx.pool.get(findBackend(configs, l.address, l.namespace)), l.keys).then(
+        () => true,
+        () => false,
       ),
     ),
   )
@@ -163,17 +166,40 @@ export async function storeStream(
   return storeReplacing(ctx, source, options, key, await loadPrevious(ctx, key))
 }
 
+/**
+ * Stores `data` as this client's record under `key`, replacing `previous` (and deleting its
+ * shards once the new record is saved): how an object stored by upstream 0-stor is rebuilt.
+ * `storedPath` is recorded as the path (upstream records do not hold it).
+ */
+export function restoreUnder(
+  ctx: ClientContext,
+  data: Uint8Array,
+  key: string,
+  previous: NonNullable<Awaited<ReturnType<typeof loadRecord>>>,
+  storedPath: string,
+): Promise<StoreResult> {
+  return storeReplacing(ctx, data, { path: storedPath || key, size: data.length }, key, previous, {
+    fileSize: data.length,
+    storedPath,
+  })
+}
+
 async function storeReplacing(
   ctx: ClientContext,
   source: StreamSource,
   options: StoreStreamOptions,
   key: string,
   previous: Awaited<ReturnType<typeof loadRecord>>,
-  /** The size of the file `source` reads, when it is one (a stream's `size` is only for progress). */
-  fileSize?: number,
+  known: {
+    /** The size of the file `source` reads, when it is one (a stream's `size` is only for progress). */
+    fileSize?: number
+    /** The path to record, already relative to root (a rebuild by key does not know more). */
+    storedPath?: string
+  } = {},
 ): Promise<StoreResult> {
   const { config } = ctx
-  const path = relativeToRoot(options.path, config.root)
+  const { fileSize } = known
+  const path = known.storedPath ?? relativeToRoot(options.path, config.root)
   await loadWasmChecksum().catch(() => undefined)
   const objectSize = config.objectSize ?? defaultObjectSize(config.minimalShards)
   // A file of one object has that object's checksum (BLAKE2b-128 of the same bytes, which the
@@ -183,10 +209,7 @@ async function storeReplacing(
   const objects: Metadata[] = []
   // Until the store ends one way or the other, its shards are noted on local disk: if this
   // process dies, a later sweep deletes those no record references (data/store-intents.ts).
-  const intent = ctx.intents?.open(
-    key,
-    previous?.record.kind === 'qsfs' ? previous.record.objects.flatMap((o) => o.locations) : [],
-  )
+  const intent = ctx.intents?.open(key, previous ? recordLocations(previous.record) : [])
   const progress: StoreProgress = { written: [], strays: [], ...(intent ? { intent } : {}) }
   try {
     const encoded = encodeStream(tap(source, hash, count, objectSize), {
@@ -248,8 +271,8 @@ async function storeReplacing(
       { cause: error },
     )
   }
-  const replacedGone =
-    previous?.record.kind === 'qsfs' ? await deleteObjects(ctx, previous.record.objects) : true
+  // An upstream record's shards go too: this record replaces it.
+  const replacedGone = previous ? await deleteLocations(ctx, recordLocations(previous.record)) : true
   // Strays are unreferenced: a sweep deletes them once their backend is back.
   intent?.close(!replacedGone || progress.strays.length > 0)
   return { key, path, size: record.size, checksum: record.checksum, skipped: false, metaMissing }
@@ -296,7 +319,9 @@ export async function storeFile(
     ? new ReadObjects(file, objectSize, codecPool(ctx))
     : createReadStream(file, { highWaterMark: 1 << 20 })
   // The record read for the comparison is the one the store replaces: no second read.
-  return storeReplacing(ctx, source, { path: keyFile, size: info.size }, key, existing, info.size)
+  return storeReplacing(ctx, source, { path: keyFile, size: info.size }, key, existing, {
+    fileSize: info.size,
+  })
 }
 
 /** BLAKE2b-128 of a file's bytes, read as a stream. */

@@ -71,6 +71,14 @@ describe('store intents', () => {
     const orphaned = await countEntries(cluster.data)
     expect(orphaned).toBeLessThan(objects * 6)
     expect(intents()).toHaveLength(1)
+    // Chunks whose SET was in flight at the kill (stored, reply unread) are not in the note:
+    // those stay orphaned (at most one object's, as objects are written one at a time).
+    const noted = readFileSync(join(dir, 'queue', 'intents', intents()[0]!), 'utf8')
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.startsWith('{'))
+      .reduce((sum, l) => sum + (JSON.parse(l) as { keys: string[] }).keys.length, 0)
+    expect(orphaned - noted).toBeLessThanOrEqual(6)
 
     // The next daemon sweeps the dead store's shards and runs the queued upload again.
     monitor = await startMonitor(config)
@@ -89,8 +97,8 @@ describe('store intents', () => {
     } finally {
       await client.close()
     }
-    // Exactly the stored object's shards: none of the killed store's are left.
-    expect(await countEntries(cluster.data)).toBe(objects * 6)
+    // The stored object's shards, and none the killed store noted.
+    expect(await countEntries(cluster.data)).toBe(objects * 6 + (orphaned - noted))
   }, 180_000)
 
   it('a sweep never deletes shards the stored record references, and keeps intents of live processes', async () => {

@@ -10,6 +10,7 @@
 import { configuredBackend } from '../backend/locate.js'
 import type { ZstorClient } from '../client.js'
 import { allDataConfigs } from '../context.js'
+import { recordLocations } from '../data/record-locations.js'
 import { decodeRecord } from '../meta/file-record.js'
 
 export interface SweepResult {
@@ -163,14 +164,10 @@ export class Repairer {
     const ctx = this.#options.client.context
     const bytes = await ctx.meta.get(key)
     if (!bytes) return false
-    const record = decodeRecord(bytes)
-    if (record.kind !== 'qsfs') return false
     const configs = allDataConfigs(ctx.config)
-    return record.objects.some((o) =>
-      o.locations.some((l) => {
-        const config = configuredBackend(configs, l.address, l.namespace)
-        return !config || ctx.pool.lastStatus(config.label)?.state === 'unreachable'
-      }),
-    )
+    return recordLocations(decodeRecord(bytes)).some((l) => {
+      const config = configuredBackend(configs, l.address, l.namespace)
+      return !config || ctx.pool.lastStatus(config.label)?.state === 'unreachable'
+    })
   }
 }

@@ -12,9 +12,10 @@
  * and those of a replaced record that a store saved but was killed before deleting. It deletes
  * nothing when that record cannot be read, and keeps the file to try again.
  *
- * What remains possible: a chunk acknowledged by a backend in the instant before its line is
- * appended (microseconds) stays orphaned. Lines are not fsynced: a power loss can lose the last
- * ones, and with them the same kind of orphans; never a referenced shard.
+ * What remains possible: sequential-mode keys are known only from the reply, so the chunks whose
+ * SET was in flight when the process died (stored by the backend, reply not yet read: at most
+ * one object's shards, as objects are written one at a time) stay orphaned. Lines are not
+ * fsynced: a power loss can lose the last ones, with the same effect. Never a referenced shard.
  * @module
  */
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -25,6 +26,7 @@ import type { BackendConfig } from '../config/index.js'
 import { allDataConfigs, type ClientContext } from '../context.js'
 import { StoreError } from '../errors.js'
 import type { StoredRecord } from '../meta/file-record.js'
+import { recordLocations } from './record-locations.js'
 import { deleteShard } from './shard-io.js'
 
 const SUFFIX = '.intent'
@@ -77,14 +79,12 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Chunks `record` references, as `label hexkey`. */
+/** Chunks `record` references (this client's or upstream's), as `label hexkey`. */
 function referenced(record: StoredRecord | null): Set<string> {
   const refs = new Set<string>()
-  if (record?.kind !== 'qsfs') return refs
-  for (const object of record.objects)
-    for (const l of object.locations)
-      for (const k of l.keys)
-        refs.add(`${locationLabel(l.address, l.namespace)} ${Buffer.from(k).toString('hex')}`)
+  for (const l of record ? recordLocations(record) : [])
+    for (const k of l.keys)
+      refs.add(`${locationLabel(l.address, l.namespace)} ${Buffer.from(k).toString('hex')}`)
   return refs
 }
 

@@ -10,7 +10,6 @@ import {
   createStandardRs,
   decompress,
   joinAndUnpad,
-  type UpstreamKey,
   type UpstreamMetadata,
 } from '@qsfs/zstor-codec'
 import { findBackend, locationLabel } from '../backend/locate.js'
@@ -18,40 +17,25 @@ import { checksumHolds } from '../checksum.js'
 import { allDataConfigs, type ClientContext } from '../context.js'
 import { RetrieveError } from '../errors.js'
 import type { BadShard } from './fetch-shards.js'
+import { upstreamKeyBytes } from './record-locations.js'
 import { readShard } from './shard-io.js'
-
-function keyBytes(key: UpstreamKey): Buffer {
-  const out = Buffer.alloc(key.version === 1 ? 4 : 8)
-  if (key.version === 1) out.writeUInt32LE(key.value)
-  else out.writeBigUInt64LE(key.value)
-  return out
-}
 
 /** The object an upstream record describes, checked against its BLAKE2b-128. */
 export async function retrieveUpstream(ctx: ClientContext, meta: UpstreamMetadata): Promise<Uint8Array> {
+  return (await readUpstream(ctx, meta)).data
+}
+
+/**
+ * {@link retrieveUpstream}, and the shards found missing, corrupt or unreachable on the way
+ * (each shard is fetched: a rebuild needs to know all that is wrong).
+ */
+export async function readUpstream(
+  ctx: ClientContext,
+  meta: UpstreamMetadata,
+): Promise<{ data: Uint8Array; bad: BadShard[] }> {
   const k = meta.dataShards
   const n = k + meta.disposableShards
-  const configs = allDataConfigs(ctx.config)
-  const stripe: (Uint8Array | null)[] = new Array(n).fill(null)
-  const bad: BadShard[] = []
-  await Promise.all(
-    meta.shards.map(async (info) => {
-      const address = { kind: 'tcp' as const, host: info.ci.address.ip, port: info.ci.address.port }
-      const label = locationLabel(address, info.ci.namespace)
-      try {
-        const shard = await readShard(
-          ctx.pool.get(findBackend(configs, address, info.ci.namespace)),
-          info.keys.map(keyBytes),
-        )
-        if (!shard) bad.push({ index: info.shardIdx, backend: label, reason: 'missing on the backend' })
-        else if (!checksumHolds(shard, info.checksum))
-          bad.push({ index: info.shardIdx, backend: label, reason: 'checksum mismatch' })
-        else if (info.shardIdx < n) stripe[info.shardIdx] = shard
-      } catch (error) {
-        bad.push({ index: info.shardIdx, backend: label, reason: (error as Error).message })
-      }
-    }),
-  )
+  const { stripe, bad } = await fetchUpstream(ctx, meta)
   const good = stripe.filter((s) => s !== null).length
   if (good < k) {
     throw new RetrieveError(
@@ -75,8 +59,38 @@ export async function retrieveUpstream(ctx: ClientContext, meta: UpstreamMetadat
         'the decoded upstream object does not match its recorded checksum',
       )
     }
-    return plain
+    return { data: plain, bad }
   } finally {
     cipher.destroy()
   }
+}
+
+/** Every shard of an upstream object, each checked against its checksum; the bad ones, and why. */
+export async function fetchUpstream(
+  ctx: ClientContext,
+  meta: UpstreamMetadata,
+): Promise<{ stripe: (Uint8Array | null)[]; bad: BadShard[] }> {
+  const n = meta.dataShards + meta.disposableShards
+  const configs = allDataConfigs(ctx.config)
+  const stripe: (Uint8Array | null)[] = new Array(n).fill(null)
+  const bad: BadShard[] = []
+  await Promise.all(
+    meta.shards.map(async (info) => {
+      const address = { kind: 'tcp' as const, host: info.ci.address.ip, port: info.ci.address.port }
+      const label = locationLabel(address, info.ci.namespace)
+      try {
+        const shard = await readShard(
+          ctx.pool.get(findBackend(configs, address, info.ci.namespace)),
+          info.keys.map(upstreamKeyBytes),
+        )
+        if (!shard) bad.push({ index: info.shardIdx, backend: label, reason: 'missing on the backend' })
+        else if (!checksumHolds(shard, info.checksum))
+          bad.push({ index: info.shardIdx, backend: label, reason: 'checksum mismatch' })
+        else if (info.shardIdx < n) stripe[info.shardIdx] = shard
+      } catch (error) {
+        bad.push({ index: info.shardIdx, backend: label, reason: (error as Error).message })
+      }
+    }),
+  )
+  return { stripe, bad }
 }

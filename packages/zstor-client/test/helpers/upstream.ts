@@ -46,7 +46,7 @@ class Bincode {
   }
 }
 
-/** Stores `data` as upstream would, under metadata key `metaKey`; returns nothing upstream would not. */
+/** Stores `data` as upstream would, under metadata key `metaKey`; returns the zdb key of each shard. */
 export async function storeAsUpstream(options: {
   data: Uint8Array
   hexKey: string
@@ -55,7 +55,7 @@ export async function storeAsUpstream(options: {
   dataBackends: readonly TestBackend[]
   metaBackends: readonly TestBackend[]
   metaKey: string
-}): Promise<void> {
+}): Promise<Buffer[]> {
   const { data, hexKey, k, m } = options
   const key = parseHexKey(hexKey)
   const { shards, meta } = await encodeObject(data, { k, m, compression: 'snappy', key })
@@ -67,11 +67,13 @@ export async function storeAsUpstream(options: {
   w.str(hexKey) // upstream puts the data key in every record
   w.u32(0) // CompressionMeta::Snappy
   w.u64(k + m)
+  const zdbKeys: Buffer[] = []
   for (let i = 0; i < shards.length; i++) {
     const backend = options.dataBackends[i]!
     const redis = await connect(backend)
     const zdbKey = (await redis.callBuffer('SET', '', Buffer.from(shards[i]!))) as Buffer
     redis.disconnect()
+    zdbKeys.push(zdbKey)
     w.u64(i)
     w.out.push(...meta.shardChecksums[i]!)
     w.u64(1)
@@ -94,4 +96,5 @@ export async function storeAsUpstream(options: {
     await redis.call('SET', options.metaKey, Buffer.concat([Buffer.from([i]), shard, blake2b128(shard)]))
     redis.disconnect()
   }
+  return zdbKeys
 }
