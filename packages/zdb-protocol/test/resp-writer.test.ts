@@ -127,4 +127,39 @@ describe('RespWriter', () => {
     w.flush()
     expect(() => w.rollback(mark)).toThrow(RangeError)
   })
+
+  it('writes a reserved bulk string as bulk() would, with the payload filled in place', () => {
+    const w = new RespWriter({ chunkSize: 64 })
+    let expected = ''
+    for (let i = 0; i < 40; i++) {
+      const v = 'r'.repeat(i)
+      const at = w.reserveBulk(i)
+      w.reserved.write(v, at, 'latin1')
+      w.simple('n')
+      expected += `$${i}\r\n${v}\r\n+n\r\n`
+    }
+    expect(wire(w)).toBe(expected)
+  })
+
+  it('takes a reserved bulk string back, keeping what came before it', () => {
+    const w = new RespWriter({ chunkSize: 64 })
+    w.simple('a')
+    w.reserveBulk(50)
+    w.unreserve()
+    w.simple('b')
+    expect(wire(w)).toBe('+a\r\n+b\r\n')
+  })
+
+  it('refuses to take back a reservation once something else was written', () => {
+    const w = new RespWriter()
+    expect(() => w.unreserve()).toThrow(RangeError)
+    w.reserveBulk(3)
+    w.simple('x')
+    expect(() => w.unreserve()).toThrow(RangeError)
+  })
+
+  it('refuses to reserve a payload it would reference instead of copy', () => {
+    expect(() => new RespWriter({ copyThreshold: 100 }).reserveBulk(100)).toThrow(RangeError)
+    expect(() => new RespWriter().reserveBulk(-1)).toThrow(RangeError)
+  })
 })

@@ -45,12 +45,12 @@ export async function waitForPing(port: number): Promise<void> {
 /**
  * Our built server (`dist/cli.js`) as a child process on `dir`, answering PING. Environment:
  * `BENCH_ZDB_ARGS`, more flags (space-separated, e.g. `--cache 0`); `BENCH_ZDB_CLI`, another
- * build's `cli.js` (to measure an earlier version side by side).
+ * build's `cli.js` (to measure an earlier version side by side); `cli` overrides both.
  */
-export async function startZdbServer(dir: string): Promise<Started> {
+export async function startZdbServer(dir: string, cli?: string): Promise<Started> {
   const extra = (process.env.BENCH_ZDB_ARGS ?? '').split(' ').filter((a) => a !== '')
   const server = await startProcess('node', (port) => [
-    process.env.BENCH_ZDB_CLI ?? join(import.meta.dirname, '../dist/cli.js'),
+    cli ?? process.env.BENCH_ZDB_CLI ?? join(import.meta.dirname, '../dist/cli.js'),
     ...extra,
     '--listen',
     '127.0.0.1',

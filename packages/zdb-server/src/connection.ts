@@ -45,8 +45,8 @@ type Pending = Buffer[] | ProtocolError | Retry
 export function attachConnection(socket: Socket, server: ServerState): void {
   server.stats.clientsLifetime += 1
   socket.setNoDelay(true)
-  // Default copy threshold (16 KiB): GET replies of up to 8 KiB come from a shared read
-  // buffer (namespace-files.ts SCRATCH) and must be copied into the reply, not referenced.
+  // Default copy threshold (16 KiB): GET payloads below it are read straight into the reply's
+  // chunk (reserveBulk); larger ones come in buffers of their own, referenced by the reply.
   const out = new RespWriter()
   const client: ClientState = { ns: server.namespaces.default, writable: true }
   const ctx: CommandContext = { server, client, out }
@@ -158,11 +158,16 @@ export function attachConnection(socket: Socket, server: ServerState): void {
     if (out.length > 0 || frames.length > 0) {
       server.stats.networkTxBytes += out.length
       const buffers = out.flush()
-      socket.cork()
-      for (const b of buffers) socket.write(b)
-      for (const f of frames) socket.write(f)
-      frames.length = 0
-      socket.uncork()
+      if (buffers.length === 1 && frames.length === 0) {
+        // The usual case: a read batch's replies fit one chunk, and cork would only add work.
+        socket.write(buffers[0]!)
+      } else {
+        socket.cork()
+        for (const b of buffers) socket.write(b)
+        for (const f of frames) socket.write(f)
+        frames.length = 0
+        socket.uncork()
+      }
     }
     if (closing) {
       socket.end()

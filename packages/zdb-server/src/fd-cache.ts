@@ -1,6 +1,7 @@
 /**
  * A small LRU of open file descriptors, so reads of old data files and in-place flag edits of
  * old index files do not open and close a file per request (upstream does; spec zdb.md §5).
+ * Keyed by file id: the path is only built to open a file, not on every request.
  * @module
  */
 import { closeSync, openSync } from 'node:fs'
@@ -8,41 +9,56 @@ import { closeSync, openSync } from 'node:fs'
 export class FdCache {
   readonly #max: number
   readonly #flags: string
-  readonly #fds = new Map<string, number>()
+  readonly #path: (fileId: number) => string
+  readonly #fds = new Map<number, number>()
+  /** The id used last: it is already the newest in the map. */
+  #last = -1
 
-  constructor(flags: string, max = 32) {
+  constructor(flags: string, path: (fileId: number) => string, max = 32) {
     this.#flags = flags
+    this.#path = path
     this.#max = max
   }
 
-  /** An fd for `path`, opened on first use; throws the `open` error (e.g. ENOENT). */
-  get(path: string): number {
-    const fd = this.#fds.get(path)
+  /** The path of `fileId`, as opened. */
+  path(fileId: number): string {
+    return this.#path(fileId)
+  }
+
+  /** An fd for file `fileId`, opened on first use; throws the `open` error (e.g. ENOENT). */
+  get(fileId: number): number {
+    const fd = this.#fds.get(fileId)
     if (fd !== undefined) {
-      this.#fds.delete(path)
-      this.#fds.set(path, fd)
+      if (fileId !== this.#last) {
+        this.#fds.delete(fileId)
+        this.#fds.set(fileId, fd)
+        this.#last = fileId
+      }
       return fd
     }
-    const opened = openSync(path, this.#flags)
-    this.#fds.set(path, opened)
+    const opened = openSync(this.#path(fileId), this.#flags)
+    this.#fds.set(fileId, opened)
+    this.#last = fileId
     if (this.#fds.size > this.#max) {
-      const [oldest, oldFd] = this.#fds.entries().next().value as [string, number]
+      const [oldest, oldFd] = this.#fds.entries().next().value as [number, number]
       this.#fds.delete(oldest)
       closeSync(oldFd)
     }
     return opened
   }
 
-  /** Closes the fd of `path` if cached. */
-  drop(path: string): void {
-    const fd = this.#fds.get(path)
+  /** Closes the fd of `fileId` if cached. */
+  drop(fileId: number): void {
+    const fd = this.#fds.get(fileId)
     if (fd === undefined) return
-    this.#fds.delete(path)
+    this.#fds.delete(fileId)
+    if (this.#last === fileId) this.#last = -1
     closeSync(fd)
   }
 
   closeAll(): void {
     for (const fd of this.#fds.values()) closeSync(fd)
     this.#fds.clear()
+    this.#last = -1
   }
 }

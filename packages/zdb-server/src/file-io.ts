@@ -20,6 +20,22 @@ export function readExact(fd: number, length: number, position: number, into?: B
   return buf
 }
 
+/** {@link readExact} into `target` at `offset`, without a view of it. */
+export function readExactInto(
+  fd: number,
+  target: Buffer,
+  offset: number,
+  length: number,
+  position: number,
+): void {
+  let done = 0
+  while (done < length) {
+    const n = readSync(fd, target, offset + done, length - done, position + done)
+    if (n === 0) throw new RangeError(`short read: ${done} of ${length} bytes at offset ${position}`)
+    done += n
+  }
+}
+
 /**
  * Reads up to `length` bytes at `position` (fewer only at end of file), into `into` if given
  * (at least `length` bytes; file scans reuse one window instead of leaving one per read).

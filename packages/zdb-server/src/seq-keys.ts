@@ -21,9 +21,10 @@ import {
   SEQ_ENTRY_SIZE,
   SEQ_KEY_SIZE,
 } from './format/index-file.js'
+import type { KeyEntry } from './key-index.js'
 import { MissingDataError } from './missing-data.js'
-import type { KeyEntry, SetOutcome } from './namespace.js'
 import type { EntryLocation, NamespaceFiles } from './namespace-files.js'
+import type { SetOutcome } from './namespace-options.js'
 import { SeqIndex } from './seq-index.js'
 
 export interface SeqKeysState {

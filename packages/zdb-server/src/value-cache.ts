@@ -157,9 +157,16 @@ export class ValueCache {
   /**
    * Copies `value` in as the payload at this location, evicting as needed. Values that are
    * empty or longer than {@link maxValue} are not kept; a location already held is left as is.
+   * With `start` and `length`, the value is that part of `value`.
    */
-  put(space: number, file: number, offset: number, value: Uint8Array): void {
-    const length = value.length
+  put(
+    space: number,
+    file: number,
+    offset: number,
+    value: Uint8Array,
+    start = 0,
+    length = value.length - start,
+  ): void {
     if (length === 0 || length > this.maxValue) return
     if (this.#admitEvery > 1 && ++this.#skipped < this.#admitEvery) return
     this.#skipped = 0
@@ -179,7 +186,9 @@ export class ValueCache {
     words[at + LENGTH] = length
     words[at + HASH] = hash
     words[at + STATE] = LIVE
-    this.#pages[this.#head]!.set(value, pos + HEAD)
+    const page = this.#pages[this.#head]!
+    if (start === 0 && length === value.length) page.set(value, pos + HEAD)
+    else page.set(value.subarray(start, start + length), pos + HEAD)
     this.#pos = pos + size
     this.#fill[this.#head] = this.#pos
     const table = this.#table

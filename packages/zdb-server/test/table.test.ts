@@ -73,4 +73,28 @@ describe('command table (upstream zdbd/commands.c order)', () => {
     expect(resolve(Buffer.from('PING\0junk', 'latin1'))).toBe('PING')
     expect(resolve(Buffer.from([0]))).toBeUndefined()
   })
+
+  it('resolves every name prefix, in any case, and every single byte as a scan of the whole table would', () => {
+    // C strncasecmp(input, name, len(input)) == 0, with name NUL-terminated.
+    const lowerByte = (b: number): number => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b)
+    const reference = (input: Buffer): string | undefined =>
+      COMMAND_NAMES.find((name) => {
+        for (let i = 0; i < input.length; i++) {
+          const a = lowerByte(input[i]!)
+          const b = i < name.length ? lowerByte(name.charCodeAt(i)) : 0
+          if (a !== b) return false
+          if (a === 0) return true
+        }
+        return true
+      })
+    const inputs: Buffer[] = []
+    for (let b = 0; b < 256; b++) inputs.push(Buffer.from([b]))
+    for (const name of COMMAND_NAMES) {
+      for (let n = 1; n <= name.length + 1; n++) {
+        const prefix = `${name}X`.slice(0, n)
+        inputs.push(Buffer.from(prefix, 'latin1'), Buffer.from(prefix.toLowerCase(), 'latin1'))
+      }
+    }
+    for (const input of inputs) expect(resolve(input)).toBe(reference(input))
+  })
 })

@@ -1,6 +1,6 @@
 /**
- * The value cache inside a namespace's files (namespace-files.ts), where a server cannot
- * reach: the group commit's pending appends, and a turn whose write the disk refused.
+ * The value cache inside a namespace's files (file-reads.ts, file-writes.ts), where a server
+ * cannot reach: the group commit's pending appends, and a turn whose write the disk refused.
  */
 import type * as fs from 'node:fs'
 import { describe, expect, it, vi } from 'vitest'

@@ -89,6 +89,15 @@ describe('ValueCache', () => {
     expect(cache.stats()).toMatchObject({ entries: 1000, hits: 1000, misses: 0 })
   })
 
+  it('keeps only the given part of a buffer put with a start and a length', () => {
+    const cache = new ValueCache(1024 * 1024)
+    const reply = Buffer.from('$5\r\nhello\r\n')
+    cache.put(1, 0, 28, reply, 4, 5)
+    expect(cache.get(1, 0, 28, 5)?.toString()).toBe('hello')
+    reply.write('XXXXX', 4)
+    expect(cache.get(1, 0, 28, 5)?.toString()).toBe('hello')
+  })
+
   it('gives a value read since it was written one more lap than one never read (CLOCK)', () => {
     const cache = new ValueCache(MIN_CACHE_BYTES)
     const value = Buffer.alloc(100, 1)

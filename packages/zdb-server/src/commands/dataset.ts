@@ -49,20 +49,28 @@ export function set(ctx: CommandContext, args: Buffer[]): void {
   }
 }
 
+/** Payloads below this are read straight into the reply; larger ones are referenced by it. */
+const IN_PLACE_MAX = 16 * 1024
+
 function getOne(ctx: CommandContext, key: Buffer): void {
   const ns = ctx.client.ns
+  const out = ctx.out
   const entry = ns.get(key)
-  if (!entry) return void ctx.out.nil()
-  let payload: Buffer
+  if (!entry) return void out.nil()
+  const inPlace = entry.length < IN_PLACE_MAX
+  let payload: Buffer | undefined
   try {
-    // Written to the reply at once (copied there), so the shared read buffer may be used.
-    payload = ns.peek(entry)
+    if (inPlace) {
+      const at = out.reserveBulk(entry.length)
+      ns.readInto(entry, out.reserved, at)
+    } else payload = ns.peek(entry)
   } catch (err) {
+    if (inPlace) out.unreserve()
     if (err instanceof MissingDataError) throw err
     ctx.server.logger.error(`GET in ${ns.name}: cannot read payload: ${String(err)}`)
-    return void ctx.out.error('Internal Error')
+    return void out.error('Internal Error')
   }
-  ctx.out.bulk(payload)
+  if (payload !== undefined) out.bulk(payload)
 }
 
 export function get(ctx: CommandContext, args: Buffer[]): void {

@@ -93,8 +93,22 @@ function matches(input: Buffer, name: Buffer): boolean {
   return true
 }
 
+/**
+ * The table's entries by the lowercased first byte of their name, in table order: a name of at
+ * least one byte can only match an entry that starts with its first byte.
+ */
+const BY_FIRST_BYTE: (typeof ENCODED)[] = Array.from({ length: 256 }, (_, b) =>
+  ENCODED.filter((e) => lower(e.bytes[0]!) === lower(b)),
+)
+
 /** The entry `input` dispatches to, or `undefined` (`-Command not supported`). */
 export function findCommand(input: Buffer): CommandEntry | undefined {
-  for (const { entry, bytes } of ENCODED) if (matches(input, bytes)) return entry
+  // An empty name is a prefix of every name: the first entry runs.
+  if (input.length === 0) return ENCODED[0]!.entry
+  const candidates = BY_FIRST_BYTE[input[0]!]!
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!
+    if (matches(input, c.bytes)) return c.entry
+  }
   return undefined
 }

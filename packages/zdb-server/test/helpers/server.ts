@@ -22,7 +22,8 @@ export function tempDirs(): TempDirs {
     root,
     dataDir: join(root, 'data'),
     indexDir: join(root, 'index'),
-    remove: () => rmSync(root, { recursive: true, force: true }),
+    // Retries: a hook that outlives its server may still be writing in `root` (ENOTEMPTY).
+    remove: () => rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }),
   }
 }
 
