@@ -100,10 +100,7 @@ export class FileReads {
       return this.#payload(dataId, dataOffset, keyLength, length, into)
     }
     const cur = this.#current
-    // As a read from disk would, write this turn's appends first: a reply must not show a
-    // value that is not in the files yet (with --sync, not yet fsynced).
-    if (dataId === cur.fileId && dataOffset + DATA_ENTRY_SIZE + keyLength + length > cur.flushedData)
-      this.#writes.flush()
+    this.#flushUpTo(dataId, dataOffset + DATA_ENTRY_SIZE + keyLength + length)
     const hit = cache.get(this.#space, dataId, dataOffset, length)
     if (hit !== undefined) {
       if (dataId !== cur.fileId && this.#onDataRead) this.#onDataRead(this.#dataReaders.path(dataId))
@@ -128,8 +125,7 @@ export class FileReads {
     offset: number,
   ): void {
     const cur = this.#current
-    if (dataId === cur.fileId && dataOffset + DATA_ENTRY_SIZE + keyLength + length > cur.flushedData)
-      this.#writes.flush()
+    this.#flushUpTo(dataId, dataOffset + DATA_ENTRY_SIZE + keyLength + length)
     const cache = this.#cache
     const cached = cache !== undefined && length > 0 && length <= cache.maxValue
     if (cached) {
@@ -150,6 +146,16 @@ export class FileReads {
     if (cached) cache.put(this.#space, dataId, dataOffset, target, offset, length)
   }
 
+  /**
+   * Writes this turn's appends first when the bytes up to `end` of `d<dataId>` are among them:
+   * a reply must not show a value that is not in the files yet (with --sync, not yet fsynced),
+   * whether it is read from disk or from the cache.
+   */
+  #flushUpTo(dataId: number, end: number): void {
+    const cur = this.#current
+    if (dataId === cur.fileId && end > cur.flushedData) this.#writes.flush()
+  }
+
   #payload(
     dataId: number,
     dataOffset: number,
@@ -157,9 +163,7 @@ export class FileReads {
     length: number,
     into: Buffer | undefined,
   ): Buffer {
-    const cur = this.#current
-    if (dataId === cur.fileId && dataOffset + DATA_ENTRY_SIZE + keyLength + length > cur.flushedData)
-      this.#writes.flush()
+    this.#flushUpTo(dataId, dataOffset + DATA_ENTRY_SIZE + keyLength + length)
     try {
       const payload = readExact(
         this.#dataFdFor(dataId),
@@ -177,8 +181,7 @@ export class FileReads {
 
   /** Up to `length` raw bytes of `d<dataId>` at `position` (fewer at its end). */
   readData(dataId: number, position: number, length: number): Buffer {
-    const cur = this.#current
-    if (dataId === cur.fileId && position + length > cur.flushedData) this.#writes.flush()
+    this.#flushUpTo(dataId, position + length)
     try {
       const buf = readUpTo(this.#dataFdFor(dataId), length, position)
       this.#stats.dataReadBytes += buf.length
