@@ -71,7 +71,17 @@ beforeEach(() => {
 afterEach(async () => {
   for (const c of clients.splice(0)) await c.close()
   for (const s of servers.splice(0)) await s.close()
-  dirs.remove()
+  // Hooks run on after close (close, namespace-closing) and append to the log in the directory
+  // being removed: try again once they are done.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      dirs.remove()
+      return
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || attempt === 50) throw err
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
 })
 
 describe('startup and shutdown hooks', () => {

@@ -22,8 +22,7 @@ export function tempDirs(): TempDirs {
     root,
     dataDir: join(root, 'data'),
     indexDir: join(root, 'index'),
-    // Retries: a hook that outlives its server may still be writing in `root` (ENOTEMPTY).
-    remove: () => rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }),
+    remove: () => rmSync(root, { recursive: true, force: true }),
   }
 }
 
