@@ -10,6 +10,7 @@ import { EEXIST, ENOENT, fail } from './errno.js'
 import { DIRLIST_COUNT } from './inode-codec.js'
 import type { LoadedList, Node } from './node.js'
 import type { Store } from './store.js'
+import { movedOutPending, noteInserted, noteRemoved } from './write-pass.js'
 
 export const DOT = Buffer.from('.')
 export const DOTDOT = Buffer.from('..')
@@ -33,7 +34,7 @@ export async function insertEntry(store: Store, dir: Node, name: Buffer, ino: nu
   if (at >= 0) fail(EEXIST)
   list.entries.splice(-at - 1, 0, { name, ino })
   store.markListDirty(list)
-  store.noteInserted(list, name)
+  noteInserted(list, name)
   if (!isDotName(name)) {
     dir.inode.size += DIRENTRY_OVERHEAD + name.length
     store.markDirty(dir)
@@ -55,7 +56,7 @@ export async function removeEntry(
   if (!list || at < 0) return fail(ENOENT)
   const [entry] = list.entries.splice(at, 1)
   store.markListDirty(list)
-  store.noteRemoved(list, entry!, how.moved ?? false, how.isDir ?? false)
+  noteRemoved(list, entry!, how.moved ?? false, how.isDir ?? false)
   if (!isDotName(name)) {
     dir.inode.size = Math.max(0, dir.inode.size - DIRENTRY_OVERHEAD - name.length)
     store.markDirty(dir)
@@ -77,11 +78,11 @@ export async function setParent(store: Store, dir: Node, parent: number): Promis
 /**
  * Waits, before a change inserts `name` into `dir`, until no write pass still has to store a
  * rename that took `name` out of it: a list can hold a name once, so the moved entry could
- * not stay in the list's first write of the pass (see Store). Call it before changing anything.
+ * not stay in the list's first write of the pass (see write-pass.ts). Call it before changing anything.
  */
 export async function settleName(store: Store, dir: Node, name: Buffer): Promise<void> {
   const list = dir.lists.get(dirlistIndex(name))
-  if (list && store.movedOutPending(list, name)) await store.sync()
+  if (list && movedOutPending(list, name)) await store.sync()
 }
 
 /** Every list of `dir` that exists, loaded, in list order. */

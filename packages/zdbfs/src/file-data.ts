@@ -23,11 +23,11 @@ export async function readFile(store: Store, node: Node, buf: Buffer, pos: numbe
   // sequential reader gets the next blocks requested before it asks for them. They go out in
   // batches of at least half the window (one write to zdb, one wake-up of it, per batch).
   if (pos !== node.readEnd || pos === 0) node.readAhead = last
-  const window = store.readAheadBlocks
+  const window = store.blocks.readAheadBlocks
   if ((pos === node.readEnd || pos === 0) && node.readAhead - last < window / 2) {
     const stop = Math.min(last + window, Math.floor((size - 1) / BLOCK_SIZE))
     for (let i = Math.max(last + 1, node.readAhead + 1); i <= stop; i++) {
-      const b = store.block(node, i)
+      const b = store.blocks.get(node, i)
       if (b instanceof Promise) b.catch(() => {})
     }
     if (stop > node.readAhead) node.readAhead = stop
@@ -37,7 +37,7 @@ export async function readFile(store: Store, node: Node, buf: Buffer, pos: numbe
   const found: (Block | Promise<Block | undefined> | undefined)[] = []
   let waiting = false
   for (let i = first; i <= last; i++) {
-    const b = store.pinnedBlock(node, i)
+    const b = store.blocks.pinned(node, i)
     if (b instanceof Promise) waiting = true
     found.push(b)
   }
@@ -48,10 +48,10 @@ export async function readFile(store: Store, node: Node, buf: Buffer, pos: numbe
     for (const f of found) {
       if (f instanceof Promise)
         f.then(
-          (b) => b && store.unpin(b),
+          (b) => b && store.blocks.unpin(b),
           () => {},
         )
-      else if (f) store.unpin(f)
+      else if (f) store.blocks.unpin(f)
     }
     throw err
   }
@@ -68,7 +68,7 @@ export async function readFile(store: Store, node: Node, buf: Buffer, pos: numbe
     } else {
       buf.fill(0, target, to - pos)
     }
-    if (block) store.unpin(block)
+    if (block) store.blocks.unpin(block)
   }
   return end - pos
 }
@@ -81,7 +81,7 @@ async function settleTail(store: Store, node: Node): Promise<void> {
   const size = node.inode.size
   if (size % BLOCK_SIZE === 0) return
   const index = Math.floor(size / BLOCK_SIZE)
-  if (!node.blocks.has(index) && (node.inode.blocks[index] ?? 0) !== 0) await store.block(node, index)
+  if (!node.blocks.has(index) && (node.inode.blocks[index] ?? 0) !== 0) await store.blocks.get(node, index)
 }
 
 /** Writes `buf` at `pos`; returns its length. */
@@ -95,7 +95,7 @@ export async function writeFile(
   const len = buf.length
   if (len === 0) return 0
   if (pos + len > MAX_FILE_SIZE) fail(EFBIG)
-  await store.waitForRoom()
+  await store.writeBack.waitForRoom()
   const tail = Math.floor(node.inode.size / BLOCK_SIZE)
   // A write that reaches the tail block rewrites it anyway; otherwise settle it first.
   if (
@@ -112,10 +112,10 @@ export async function writeFile(
     const n = Math.min(BLOCK_SIZE - offset, len - done)
     const existing = Math.max(0, Math.min(BLOCK_SIZE, node.inode.size - index * BLOCK_SIZE))
     const keep = existing > 0 && (offset > 0 || offset + n < existing)
-    const block = await store.writableBlock(node, index, keep, n === BLOCK_SIZE)
+    const block = await store.blocks.writable(node, index, keep, n === BLOCK_SIZE)
     buf.copy(block.data, offset, done, done + n)
     if (offset + n > block.length) block.length = offset + n
-    store.markBlockDirty(block)
+    store.writeBack.mark(block)
     done += n
   }
   if (pos + len > node.inode.size) node.inode.size = pos + len
@@ -137,12 +137,12 @@ export async function setFileSize(store: Store, node: Node, size: number, now: n
     if (ids.length > keep) ids.length = keep
     const tail = size - (keep - 1) * BLOCK_SIZE
     if (size % BLOCK_SIZE !== 0) {
-      const block = node.blocks.get(keep - 1) ?? (await store.block(node, keep - 1))
+      const block = node.blocks.get(keep - 1) ?? (await store.blocks.get(node, keep - 1))
       if (block && block.length > tail) {
-        const writable = await store.writableBlock(node, keep - 1, true)
+        const writable = await store.blocks.writable(node, keep - 1, true)
         writable.data.fill(0, tail, writable.length)
         writable.length = tail
-        store.markBlockDirty(writable)
+        store.writeBack.mark(writable)
       }
     }
   } else if (size > old) {

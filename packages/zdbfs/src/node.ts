@@ -13,7 +13,7 @@ export const BLOCK_SIZE = 128 * 1024
 export interface Removal {
   readonly name: Buffer
   readonly ino: number
-  /** Taken out by a rename: the entry stays in the list's first write of the pass (see Store). */
+  /** Taken out by a rename: the entry stays in the list's first write of the pass (see write-pass.ts). */
   readonly moved: boolean
   /** It named a directory: the owner's link count counted it. */
   readonly dir: boolean
@@ -48,7 +48,7 @@ export interface Block {
   /** BLOCK_SIZE bytes, or exactly the stored bytes when a namespace gave a buffer of its own. */
   data: Buffer
   length: number
-  /** `data` was taken from the store's buffer pool and goes back to it once the block is gone. */
+  /** `data` was taken from the block cache's buffer pool and goes back to it once the block is gone. */
   pooled: boolean
   /** Readers copying from `data` right now: its buffer cannot be reused before they are done. */
   pins: number

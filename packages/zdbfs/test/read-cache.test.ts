@@ -42,7 +42,7 @@ describe('read-ahead', () => {
     const node = await v.fs.resolve('/f')
     const fh = await v.fs.open('/f', 0)
     expect((await readAt(v.fs, fh, 0, BLOCK_SIZE)).equals(model.subarray(0, BLOCK_SIZE))).toBe(true)
-    expect(node.readAhead).toBe(Math.min(39, v.store.readAheadBlocks))
+    expect(node.readAhead).toBe(Math.min(39, v.store.blocks.readAheadBlocks))
     // The fetches are in flight or done: the next blocks need no further request.
     await new Promise((r) => setTimeout(r, 200))
     expect(node.blocks.size).toBeGreaterThan(10)

@@ -8,10 +8,10 @@ import { ReplyError } from '@qsfs/zdb-protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Reply, ZdbConnection } from '../src/zdb-connection.js'
 
-/** A server that answers each command with `answer(args)`, written whole or byte by byte. */
+/** A server that answers each command with `answer(args)`, written whole, byte by byte, or in pieces. */
 async function scriptedServer(
   answer: (args: string[]) => Buffer | undefined,
-  options: { bytewise?: boolean } = {},
+  options: { bytewise?: boolean; pieces?: () => number } = {},
 ): Promise<{ server: Server; port: number; commands: string[][] }> {
   const commands: string[][] = []
   const server = createServer((socket: Socket) => {
@@ -28,6 +28,15 @@ async function scriptedServer(
         const reply = answer(parsed.args)
         if (!reply) continue
         writing = writing.then(async () => {
+          if (options.pieces) {
+            for (let at = 0; at < reply.length; ) {
+              const n = options.pieces()
+              socket.write(reply.subarray(at, at + n))
+              at += n
+              await new Promise((r) => setImmediate(r))
+            }
+            return
+          }
           if (!options.bytewise) return void socket.write(reply)
           for (const byte of reply) {
             socket.write(Buffer.from([byte]))
@@ -167,6 +176,38 @@ describe('a zdb connection', () => {
     expect(got.length).toBe(big.length)
     expect(got.equals(big)).toBe(true)
     expect(target[big.length]).toBe(0xee)
+  })
+
+  it("reads a stream of large values, cut anywhere, into the callers' buffers, small replies between", async () => {
+    // Pieces of 1 byte to 200 KiB (seeded LCG): cuts fall in headers, CRLFs and values alike.
+    let seed = 7
+    const pieces = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+      return seed % 3 === 0 ? 1 + (seed % 13) : 1 + (seed % 200_000)
+    }
+    const value = (i: number) => Buffer.alloc(131_072 - (i % 3) * 1000, i + 1)
+    const { port } = await scriptedServer(
+      (args) => {
+        if (args[0] === 'SELECT') return replies.SELECT
+        if (args[0] === 'INT') return replies.INT
+        const v = value(Number(args[1]))
+        return Buffer.concat([Buffer.from(`$${v.length}\r\n`), v, Buffer.from('\r\n')])
+      },
+      { pieces },
+    )
+    const conn = await connectTo(port)
+    const targets = Array.from({ length: 40 }, () => Buffer.alloc(131_072))
+    const got = await Promise.all(
+      targets.map((t, i) => (i % 5 === 4 ? conn.send(['INT']) : conn.send(['GET', String(i)], () => t))),
+    )
+    for (const [i, g] of got.entries()) {
+      if (i % 5 === 4) {
+        expect(g).toBe(42)
+        continue
+      }
+      expect((g as Buffer).buffer).toBe(targets[i]!.buffer)
+      expect((g as Buffer).equals(value(i))).toBe(true)
+    }
   })
 
   it('fails every command in flight when one gets no reply within the timeout, then reconnects', async () => {
