@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   }
   const cold = dropCaches()
   const local = mkdtempSync(join(tmpdir(), 'zdbfs-bench-local-'))
-  const zdb = await startZdb()
+  const zdb = await startZdb({ args: (process.env.BENCH_ZDB_ARGS ?? '').split(' ').filter(Boolean) })
   const m = await startMount({ port: zdb.port })
   let ours: Record<string, number>
   let theirs: Record<string, number>
