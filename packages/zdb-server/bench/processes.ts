@@ -1,7 +1,7 @@
 /** Child server processes for the benchmarks: start on a free port, wait for PING, stop. */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer, Socket } from 'node:net'
-import { join } from 'node:path'
+import { spawnZdbServer } from '../src/testing.js'
 
 export interface Started {
   port: number
@@ -49,18 +49,10 @@ export async function waitForPing(port: number): Promise<void> {
  */
 export async function startZdbServer(dir: string, cli?: string): Promise<Started> {
   const extra = (process.env.BENCH_ZDB_ARGS ?? '').split(' ').filter((a) => a !== '')
-  const server = await startProcess('node', (port) => [
-    cli ?? process.env.BENCH_ZDB_CLI ?? join(import.meta.dirname, '../dist/cli.js'),
-    ...extra,
-    '--listen',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--data',
-    join(dir, 'data'),
-    '--index',
-    join(dir, 'index'),
-  ])
-  await waitForPing(server.port)
-  return server
+  const server = await spawnZdbServer({
+    dir,
+    args: extra,
+    ...((cli ?? process.env.BENCH_ZDB_CLI) ? { cli: cli ?? process.env.BENCH_ZDB_CLI } : {}),
+  })
+  return { port: server.port, child: server.child, stop: () => void server.stop() }
 }

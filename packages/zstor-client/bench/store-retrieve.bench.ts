@@ -29,13 +29,13 @@
  *   BENCH_DIR          where to put the file and the backends' data (default: /dev/shm if it has
  *                      room, else the OS temp directory)
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs'
 import { open, rm } from 'node:fs/promises'
-import { createServer, Socket } from 'node:net'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { spawnZdbServer, ZDB_SERVER_CLI, type ZdbServerProcess } from '@qsfs/zdb-server/testing'
 import {
   DEFAULT_OBJECT_SIZE,
   decodeStream,
@@ -67,11 +67,10 @@ const GENERATE_CHUNK = 64 * MIB
 /** Encoded objects the codec-only decode replays in turn (a whole 1 GiB file's would cost 1.3 GiB of RAM). */
 const REPLAY_OBJECTS = 8
 const KEY_HEX = '4d4a5c7b1d0e3f2a6b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c'
-const SERVER_CLI = join(import.meta.dirname, '../../zdb-server/dist/cli.js')
 
 if (!Number.isFinite(SIZE) || SIZE < 1) throw new Error('BENCH_SIZE_MIB must be a positive number')
-if (!existsSync(SERVER_CLI)) {
-  throw new Error(`${SERVER_CLI} is missing: build it with \`pnpm --filter @qsfs/zdb-server build\``)
+if (!existsSync(ZDB_SERVER_CLI)) {
+  throw new Error(`${ZDB_SERVER_CLI} is missing: build it with \`pnpm --filter @qsfs/zdb-server build\``)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -81,99 +80,23 @@ interface Backend {
   readonly role: 'data' | 'meta'
   readonly port: number
   readonly child: ChildProcess
-  /** Set once the process has exited. */
-  exited: boolean
+  readonly process: ZdbServerProcess
 }
 
 const live = new Set<Backend>()
 
-async function freePort(): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', resolve)
-  })
-  const { port } = srv.address() as { port: number }
-  await new Promise((resolve) => srv.close(resolve))
-  return port
-}
-
-/** Resolves once the server on `port` answers PING; rejects if it exits or 15 s pass. */
-async function waitForPing(backend: Backend, stderr: () => string): Promise<void> {
-  const deadline = Date.now() + 15_000
-  while (Date.now() < deadline) {
-    if (backend.exited) throw new Error(`zdb-server on port ${backend.port} exited: ${stderr()}`)
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = new Socket()
-      const done = (v: boolean) => {
-        s.destroy()
-        resolve(v)
-      }
-      s.setTimeout(1_000, () => done(false))
-      s.once('error', () => done(false))
-      s.once('data', (d) => done(d.toString().startsWith('+PONG')))
-      s.connect(backend.port, '127.0.0.1', () => s.write('*1\r\n$4\r\nPING\r\n'))
-    })
-    if (ok) return
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`zdb-server on port ${backend.port} did not answer PING within 15 s: ${stderr()}`)
-}
-
 async function startBackend(role: 'data' | 'meta', dir: string): Promise<Backend> {
-  const port = await freePort()
-  const child = spawn(
-    process.execPath,
-    [
-      SERVER_CLI,
-      '--listen',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--data',
-      join(dir, 'data'),
-      '--index',
-      join(dir, 'index'),
-      // Forces every namespace, the default one included, to the mode the role needs.
-      '--mode',
-      role === 'data' ? 'seq' : 'user',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  )
-  let errors = ''
-  child.stderr!.on('data', (d: Buffer) => {
-    errors = (errors + d.toString()).slice(-2000)
-  })
-  const backend: Backend = { role, port, child, exited: false }
+  // Forces every namespace, the default one included, to the mode the role needs.
+  const server = await spawnZdbServer({ dir, args: ['--mode', role === 'data' ? 'seq' : 'user'] })
+  const backend: Backend = { role, port: server.port, child: server.child, process: server }
   live.add(backend)
-  child.once('exit', () => {
-    backend.exited = true
-    live.delete(backend)
-  })
-  await waitForPing(backend, () => errors.trim() || '(no output)')
+  server.child.once('exit', () => live.delete(backend))
   return backend
 }
 
-/** Stops every backend still running: SIGTERM, then SIGKILL for any left after 5 s. */
+/** Stops every backend still running: SIGTERM, then SIGKILL for any left after 10 s. */
 async function stopAll(): Promise<void> {
-  const running = [...live]
-  for (const b of running) b.child.kill('SIGTERM')
-  await Promise.all(
-    running.map(
-      (b) =>
-        new Promise<void>((resolve) => {
-          if (b.exited) return resolve()
-          const timer = setTimeout(() => {
-            b.child.kill('SIGKILL')
-            resolve()
-          }, 5_000)
-          b.child.once('exit', () => {
-            clearTimeout(timer)
-            resolve()
-          })
-        }),
-    ),
-  )
+  await Promise.all([...live].map((b) => b.process.stop()))
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc; `null` where unreadable. */
