@@ -15,13 +15,13 @@ import { checksumHolds } from './checksum.js'
 import type { BackendConfig } from './config/index.js'
 import { allDataConfigs, type ClientContext } from './context.js'
 import { type BadShard, fetchShards } from './data/fetch-shards.js'
-import { deleteShard, writeShard } from './data/shard-io.js'
+import { writeShard } from './data/shard-io.js'
 import { readUpstream } from './data/upstream-object.js'
 import { pickReplacement, usableBackends } from './data/write-object.js'
 import { RetrieveError } from './errors.js'
 import { encodeFileRecord, type FileRecord, type UpstreamRecord } from './meta/file-record.js'
 import { metaKey, relativeToRoot } from './meta/meta-key.js'
-import { loadRecord, restoreUnder } from './store.js'
+import { deleteShards, loadRecord, restoreUnder } from './store.js'
 
 export interface RebuildResult {
   readonly key: string
@@ -157,7 +157,7 @@ export async function rebuildKey(ctx: ClientContext, key: string, path = ''): Pr
     const updated: FileRecord = { ...record, objects }
     await ctx.meta.put(key, encodeFileRecord(updated))
     // Old copies go only once the new record is saved; unreachable ones stay orphaned.
-    await Promise.all(stale.map((s) => deleteShard(ctx.pool.get(s.backend), s.keys).catch(() => undefined)))
+    await deleteShards(ctx, stale)
   }
   ctx.counters.shardsRepaired += shardsRebuilt
   ctx.counters.metaShardsRepaired += metaShardsRebuilt

@@ -19,10 +19,11 @@ import {
   type StreamSource,
 } from '@qsfs/zstor-codec'
 import { findBackend } from './backend/locate.js'
+import type { BackendConfig } from './config/index.js'
 import { allDataConfigs, type ClientContext, codecPool, POOL_THRESHOLD } from './context.js'
 import { recordLocations } from './data/record-locations.js'
 import { deleteShard } from './data/shard-io.js'
-import { type StoreProgress, type WrittenShard, writeObject } from './data/write-object.js'
+import { type StoreProgress, writeObject } from './data/write-object.js'
 import { StoreError, ZstorError } from './errors.js'
 import { decodeRecord, encodeFileRecord, type FileRecord, type StoredRecord } from './meta/file-record.js'
 import { metaKey, relativeToRoot } from './meta/meta-key.js'
@@ -56,6 +57,11 @@ export function defaultObjectSize(k: number): number {
   return k * (DEFAULT_CHUNK_SIZE - 4096)
 }
 
+/** Input bytes per object under `config`. */
+function objectSizeOf(config: ClientContext['config']): number {
+  return config.objectSize ?? defaultObjectSize(config.minimalShards)
+}
+
 /** The record stored under `key`, or `null`. */
 export async function loadRecord(
   ctx: ClientContext,
@@ -71,21 +77,19 @@ export async function deleteLocations(
   locations: readonly ShardLocation[],
 ): Promise<boolean> {
   const configs = allDataConfigs(ctx.config)
-  const done = await Promise.all(
-    locations.map((l) =>
-      deleteShard(ctx.pool.get(findBackend(configs, l.address, l.namespace)), l.keys).then(
-        () => true,
-        () => false,
-      ),
-    ),
+  return deleteShards(
+    ctx,
+    locations.map((l) => ({ backend: findBackend(configs, l.address, l.namespace), keys: l.keys })),
   )
-  return done.every(Boolean)
 }
 
-/** Best-effort deletion of what a failed store wrote. Whether all went. */
-async function deleteWritten(ctx: ClientContext, written: readonly WrittenShard[]): Promise<boolean> {
+/** Best-effort deletion of shards on known backends (what a failed store wrote). Whether all went. */
+export async function deleteShards(
+  ctx: ClientContext,
+  shards: readonly { readonly backend: BackendConfig; readonly keys: readonly Uint8Array[] }[],
+): Promise<boolean> {
   const done = await Promise.all(
-    written.map((w) =>
+    shards.map((w) =>
       deleteShard(ctx.pool.get(w.backend), w.keys).then(
         () => true,
         () => false,
@@ -201,7 +205,7 @@ async function storeReplacing(
   const { fileSize } = known
   const path = known.storedPath ?? relativeToRoot(options.path, config.root)
   await loadWasmChecksum().catch(() => undefined)
-  const objectSize = config.objectSize ?? defaultObjectSize(config.minimalShards)
+  const objectSize = objectSizeOf(config)
   // A file of one object has that object's checksum (BLAKE2b-128 of the same bytes, which the
   // codec computes anyway): hashing it here too would be a third more hashing.
   const hash = fileSize !== undefined && fileSize <= objectSize ? null : createBlake2b128()
@@ -233,7 +237,7 @@ async function storeReplacing(
     }
   } catch (error) {
     // What could not be deleted now is left to a sweep.
-    const deleted = await deleteWritten(ctx, [...progress.written, ...progress.strays])
+    const deleted = await deleteShards(ctx, [...progress.written, ...progress.strays])
     intent?.close(!deleted)
     if (error instanceof ZstorError) throw error
     throw new StoreError(
@@ -256,7 +260,7 @@ async function storeReplacing(
     const result = await ctx.meta.put(key, encodeFileRecord(record))
     metaMissing = [...result.missing.keys()]
   } catch (error) {
-    const deleted = await deleteWritten(ctx, [...progress.written, ...progress.strays])
+    const deleted = await deleteShards(ctx, [...progress.written, ...progress.strays])
     // The failed write may have replaced the old record on some backends: put it back whole.
     const restored = previous
       ? await ctx.meta.put(key, previous.bytes).then(
@@ -314,7 +318,7 @@ export async function storeFile(
       return { key, path: existing.record.path, size: info.size, checksum, skipped: true, metaMissing: [] }
     }
   }
-  const objectSize = ctx.config.objectSize ?? defaultObjectSize(ctx.config.minimalShards)
+  const objectSize = objectSizeOf(ctx.config)
   const source = usesPool(info.size)
     ? new ReadObjects(file, objectSize, codecPool(ctx))
     : createReadStream(file, { highWaterMark: 1 << 20 })

@@ -25,19 +25,24 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+/** `data` stored under `path` as upstream 0-stor would (4 + 2 over the cluster); each shard's zdb key. */
+function storeUpstream(path: string, data: Uint8Array): Promise<Buffer[]> {
+  return storeAsUpstream({
+    data,
+    hexKey: TEST_KEY,
+    k: 4,
+    m: 2,
+    dataBackends: cluster.data,
+    metaBackends: cluster.meta,
+    metaKey: client.keyOf(path),
+  })
+}
+
 describe('objects stored by upstream 0-stor', () => {
   it('retrieve, with two data shards lost, and check prints their checksum', async () => {
     const data = randomBytes(250_000)
     const path = '/var/lib/zdb/data/d3'
-    await storeAsUpstream({
-      data,
-      hexKey: TEST_KEY,
-      k: 4,
-      m: 2,
-      dataBackends: cluster.data,
-      metaBackends: cluster.meta,
-      metaKey: client.keyOf(path),
-    })
+    await storeUpstream(path, data)
     // Upstream reads metadata from any 2 of its 4 meta shards: so do we.
     await cluster.down(cluster.meta[0]!)
     await cluster.down(cluster.data[1]!)
@@ -57,15 +62,7 @@ describe('objects stored by upstream 0-stor', () => {
     client = createZstorClient({ config: await cluster.config() })
     const data = randomBytes(300_000)
     const path = '/var/lib/zdb/data/d7'
-    const keys = await storeAsUpstream({
-      data,
-      hexKey: TEST_KEY,
-      k: 4,
-      m: 2,
-      dataBackends: cluster.data,
-      metaBackends: cluster.meta,
-      metaKey: client.keyOf(path),
-    })
+    const keys = await storeUpstream(path, data)
     expect(await client.rebuild(path)).toMatchObject({ shardsRebuilt: 0, problems: [] })
     const lost = cluster.data[1]!
     await withConnection(lost.port, async (redis) => {
