@@ -11,6 +11,7 @@ import { ZdbOptionError } from '../src/index.js'
 import { MIN_CACHE_BYTES } from '../src/value-cache.js'
 import { type TestClient, text } from './helpers/client.js'
 import { serverFixture } from './helpers/fixture.js'
+import { type ModelOp, model, shown } from './helpers/kv-model.js'
 
 const f = serverFixture()
 
@@ -213,12 +214,7 @@ describe('the value cache', () => {
   })
 })
 
-type Op =
-  | { op: 'SET'; key: string; value: string }
-  | { op: 'DEL'; key: string }
-  | { op: 'GET'; key: string }
-  | { op: 'FLUSH' }
-  | { op: 'NSJUMP' }
+type Op = ModelOp
 
 const KEYS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']
 const key = fc.constantFrom(...KEYS)
@@ -235,29 +231,6 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('FLUSH' as const) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('NSJUMP' as const) }) },
 )
-
-/** What a 0-db must answer, and what it must hold afterwards. */
-function model(turns: Op[][]): { replies: unknown[][]; state: Map<string, string> } {
-  const state = new Map<string, string>()
-  const replies = turns.map((ops) =>
-    ops.map((o) => {
-      if (o.op === 'FLUSH') {
-        state.clear()
-        return 'OK'
-      }
-      if (o.op === 'NSJUMP') return 'OK'
-      if (o.op === 'GET') return state.get(o.key) ?? null
-      if (o.op === 'DEL') return state.delete(o.key) ? 'OK' : 'Key not found'
-      const unchanged = state.get(o.key) === o.value
-      state.set(o.key, o.value)
-      return unchanged ? null : o.key
-    }),
-  )
-  return { replies, state }
-}
-
-const shown = (r: unknown): unknown =>
-  r instanceof Error ? r.message : r === null ? null : typeof r === 'string' ? r : text(r as Buffer)
 
 describe('the value cache, under constant eviction', () => {
   it('any pipelined mix of SET, DEL, GET, FLUSH and NSJUMP answers as a model does, and after a restart', async () => {

@@ -7,6 +7,7 @@ import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ZdbServer } from '../src/index.js'
 import { TestClient, text } from './helpers/client.js'
+import { type ModelOp, model, shown } from './helpers/kv-model.js'
 import { startServer, type TempDirs, tempDirs } from './helpers/server.js'
 
 let dirs: TempDirs
@@ -36,7 +37,7 @@ async function restart(datasize?: number): Promise<TestClient> {
   return start(datasize)
 }
 
-type Op = { op: 'SET'; key: string; value: string } | { op: 'DEL'; key: string } | { op: 'GET'; key: string }
+type Op = Extract<ModelOp, { key: string }>
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
@@ -47,24 +48,6 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('DEL' as const), key: fc.constantFrom('a', 'b', 'c', 'd') }),
   fc.record({ op: fc.constant('GET' as const), key: fc.constantFrom('a', 'b', 'c', 'd') }),
 )
-
-/** What a 0-db must answer, and what it must hold afterwards. */
-function model(turns: Op[][]): { replies: unknown[][]; state: Map<string, string> } {
-  const state = new Map<string, string>()
-  const replies = turns.map((ops) =>
-    ops.map((o) => {
-      if (o.op === 'GET') return state.get(o.key) ?? null
-      if (o.op === 'DEL') return state.delete(o.key) ? 'OK' : 'Key not found'
-      const unchanged = state.get(o.key) === o.value
-      state.set(o.key, o.value)
-      return unchanged ? null : o.key
-    }),
-  )
-  return { replies, state }
-}
-
-const shown = (r: unknown): unknown =>
-  r instanceof Error ? r.message : r === null ? null : typeof r === 'string' ? r : text(r as Buffer)
 
 describe('group commit', () => {
   it('any pipelined mix of SET, DEL and GET reads back the same in its turn, after it, and after a restart', async () => {
