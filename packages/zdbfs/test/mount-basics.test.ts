@@ -54,6 +54,31 @@ describe('lookup, getattr and readdir', () => {
     expect((await fsp.stat(p('links'))).nlink).toBe(3)
   })
 
+  it("hands the kernel a new file's own attributes with the creation", async () => {
+    const before = Date.now()
+    const fh = await fsp.open(p('created'), 'wx', 0o640)
+    // Within attr_timeout the kernel answers fstat from what the create reply carried.
+    const created = await fh.stat()
+    await fh.close()
+    expect(created.mode).toBe(constants.S_IFREG | 0o640)
+    expect([created.size, created.nlink, created.uid, created.gid]).toEqual([
+      0,
+      1,
+      process.getuid!(),
+      process.getgid!(),
+    ])
+    expect(created.mtimeMs).toBeGreaterThanOrEqual(before - 1000)
+    expect(created.mtimeMs).toBeLessThanOrEqual(Date.now() + 1000)
+    // chmod's reply comes from a fresh getattr: the same file, with mtime untouched.
+    await fsp.chmod(p('created'), 0o600)
+    const after = await fsp.stat(p('created'))
+    expect([after.ino, after.mtimeMs, after.mode]).toEqual([
+      created.ino,
+      created.mtimeMs,
+      constants.S_IFREG | 0o600,
+    ])
+  })
+
   it('refuses names over 255 bytes with ENAMETOOLONG', async () => {
     expect(await errCode(fsp.writeFile(p('n'.repeat(256)), 'x'))).toBe('ENAMETOOLONG')
     await fsp.writeFile(p('n'.repeat(255)), 'x')

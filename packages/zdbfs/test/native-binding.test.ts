@@ -13,6 +13,15 @@ describe('the fuse-native addon', () => {
     expect([Fuse.ENOENT, Fuse.EIO]).toEqual([-2, -5])
   })
 
+  it('is built from source with patches/fuse-native@2.2.6.patch', () => {
+    const root = dirname(require.resolve('fuse-native/package.json'))
+    const build = createRequire(join(root, 'index.js'))('node-gyp-build') as (
+      dir: string,
+    ) => Record<string, unknown>
+    expect(existsSync(join(root, 'build', 'Release', 'fuse.node'))).toBe(true)
+    expect(build(root).qsfs_patch).toBe(1)
+  })
+
   it('finds libfuse.so.2 on this machine (apt: libfuse2)', () => {
     const root = dirname(require.resolve('fuse-native/package.json'))
     // node-gyp-build prefers a local build over the shipped prebuild.
