@@ -53,9 +53,11 @@ export interface ObjectCipher {
   decrypt(sealed: Uint8Array): Uint8Array
   /**
    * {@link decrypt} of the sealed object held by the first `length` bytes of consecutive
-   * `segments` (data shards), read in place.
+   * `segments` (data shards), read in place. With `into` (at least `length - 28` bytes), the
+   * `node` engine writes the plaintext there and returns a view of it: memory used before costs
+   * no page faults, fresh memory does (a tenth of the decode's CPU here).
    */
-  decryptSegments(segments: readonly Uint8Array[], length: number): Uint8Array
+  decryptSegments(segments: readonly Uint8Array[], length: number, into?: Uint8Array): Uint8Array
   /** Wipes the cipher's copy of the key; later calls throw `ERR_CIPHER_DESTROYED`. */
   destroy(): void
 }
@@ -67,11 +69,22 @@ interface GcmEngine {
    * The plaintext of the sealed bytes in the first `length` bytes of `segments`, or `undefined`
    * when the tag does not verify (nothing is released then).
    */
-  open(key: Uint8Array, segments: readonly Uint8Array[], length: number): Uint8Array | undefined
+  open(
+    key: Uint8Array,
+    segments: readonly Uint8Array[],
+    length: number,
+    into?: Uint8Array,
+  ): Uint8Array | undefined
 }
 
 // Bounds the per-call output of the Node cipher so a large object is not held twice.
 const NODE_CHUNK = 4 * 1024 * 1024
+/**
+ * Decrypting into a caller's buffer, the cipher's own output is only a staging copy: small
+ * pieces keep it in memory malloc hands out again (warm in cache), where 2 MiB ones would each
+ * be fresh pages.
+ */
+const OPEN_CHUNK = 64 * 1024
 
 let nodeCryptoCache: typeof NodeCrypto | null | undefined
 
@@ -115,14 +128,20 @@ function nodeEngine(c: typeof NodeCrypto): GcmEngine {
       out.push(cipher.getAuthTag())
       return out.finish()
     },
-    open(key, segments, length) {
+    open(key, segments, length, into) {
       const nonce = copySegmentRange(segments, 0, NONCE_LENGTH)
       const decipher = c.createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LENGTH })
       decipher.setAuthTag(copySegmentRange(segments, length - TAG_LENGTH, length))
       // OpenSSL decrypts before it checks the tag: this plaintext stays private until final().
-      const parts = [...segmentRange(segments, NONCE_LENGTH, length - TAG_LENGTH)].map((piece) =>
-        decipher.update(piece),
-      )
+      const parts: Buffer[] = []
+      for (const piece of segmentRange(segments, NONCE_LENGTH, length - TAG_LENGTH)) {
+        if (!into) parts.push(decipher.update(piece))
+        else {
+          for (let p = 0; p < piece.length; p += OPEN_CHUNK) {
+            parts.push(decipher.update(piece.subarray(p, Math.min(p + OPEN_CHUNK, piece.length))))
+          }
+        }
+      }
       try {
         decipher.final()
       } catch {
@@ -130,10 +149,12 @@ function nodeEngine(c: typeof NodeCrypto): GcmEngine {
         return undefined
       }
       const only = parts.length === 1 ? parts[0]! : undefined
-      if (only && only.byteOffset === 0 && only.buffer.byteLength === only.length) {
+      if (!into && only && only.byteOffset === 0 && only.buffer.byteLength === only.length) {
         return new Uint8Array(only.buffer, 0, only.length)
       }
-      const plain = new Uint8Array(length - SEALED_OVERHEAD)
+      const plain = into
+        ? into.subarray(0, length - SEALED_OVERHEAD)
+        : new Uint8Array(length - SEALED_OVERHEAD)
       let at = 0
       for (const part of parts) {
         plain.set(part, at)
@@ -226,7 +247,7 @@ export function createCipher(options: CipherOptions): ObjectCipher {
     }
     return engine.seal(key, nonce, plaintext, segment ?? SEALED_OVERHEAD + plaintext.length)
   }
-  const open = (segments: readonly Uint8Array[], length: number, what: string) => {
+  const open = (segments: readonly Uint8Array[], length: number, what: string, into?: Uint8Array) => {
     live()
     if (length < SEALED_OVERHEAD) {
       throw new CryptoError(
@@ -234,7 +255,7 @@ export function createCipher(options: CipherOptions): ObjectCipher {
         `\`${what}\` is ${length} bytes; an AES-256-GCM object is at least ${SEALED_OVERHEAD} (12-byte nonce + 16-byte tag): it is truncated or not a sealed object`,
       )
     }
-    const plaintext = engine.open(key, segments, length)
+    const plaintext = engine.open(key, segments, length, into)
     if (plaintext === undefined) {
       throw new CryptoError('ERR_DECRYPT_AUTH', 'authentication failed: wrong key or tampered data')
     }
@@ -249,7 +270,7 @@ export function createCipher(options: CipherOptions): ObjectCipher {
       checkBytes(sealed, 'sealed')
       return open([sealed], sealed.length, 'sealed')
     },
-    decryptSegments(segments, length) {
+    decryptSegments(segments, length, into) {
       if (!Array.isArray(segments))
         throw new CryptoError('ERR_CRYPTO_ARGUMENT', '`segments` must be an array')
       segments.forEach((s, i) => {
@@ -262,7 +283,16 @@ export function createCipher(options: CipherOptions): ObjectCipher {
           `\`length\` must be an integer 0..${held} (the bytes the segments hold), got ${length}`,
         )
       }
-      return open(segments, length, 'length')
+      if (into !== undefined) {
+        checkBytes(into, 'into')
+        if (into.length < length - SEALED_OVERHEAD) {
+          throw new CryptoError(
+            'ERR_CRYPTO_ARGUMENT',
+            `\`into\` holds ${into.length} bytes; the plaintext needs ${length - SEALED_OVERHEAD}`,
+          )
+        }
+      }
+      return open(segments, length, 'length', into)
     },
     destroy() {
       key.fill(0)

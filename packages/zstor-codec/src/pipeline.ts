@@ -106,6 +106,21 @@ function shardSizeOf(sealedSize: number, k: number): number {
   return (sealedSize + (k - (sealedSize % k))) / k
 }
 
+/** Plaintext memory of the last decode, kept for the next one (one per thread). */
+let spareScratch: Uint8Array | undefined
+
+function takeScratch(size: number): Uint8Array {
+  const spare = spareScratch
+  spareScratch = undefined
+  // Kept up to twice the size asked, so that one large object does not pin memory for good.
+  if (spare && spare.length >= size && spare.length <= 2 * size + 65536) return spare
+  return new Uint8Array(size)
+}
+
+function giveScratch(scratch: Uint8Array): void {
+  if (!spareScratch || scratch.length > spareScratch.length) spareScratch = scratch
+}
+
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i])
 
 /**
@@ -295,8 +310,19 @@ export async function decodeObject(
         `the shards hold ${sealedSize} sealed bytes, the metadata says ${meta.compressedSize + SEALED_OVERHEAD}`,
       )
     }
-    const compressed = cipher.decryptSegments(dataShards, sealedSize)
-    const data = await decompress(compressed, meta.compression, { maxLength: meta.size })
+    // Compressed, the plaintext only lives until it is decompressed: it goes into memory the
+    // previous object's used (checked out, so that concurrent decodes never share it).
+    const scratch = meta.compression === 'none' ? undefined : takeScratch(sealedSize - SEALED_OVERHEAD)
+    let data: Uint8Array
+    try {
+      const compressed = cipher.decryptSegments(dataShards, sealedSize, scratch)
+      // The object's checksum below covers every decompressed byte: no frame CRCs needed.
+      data = await decompress(compressed, meta.compression, { maxLength: meta.size, verifyChecksums: false })
+      // Never hand out a view of memory the next decode overwrites.
+      if (scratch && data.buffer === scratch.buffer) data = data.slice()
+    } finally {
+      if (scratch) giveScratch(scratch)
+    }
     if (data.length !== meta.size || !equal(blake2b128(data), meta.checksum)) {
       throw new PipelineError(
         'ERR_OBJECT_CHECKSUM',

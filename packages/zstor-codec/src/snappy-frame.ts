@@ -79,13 +79,17 @@ function corrupt(what: string): CompressionError {
 }
 
 /**
- * The bytes of a snappy-framed stream, checking every chunk's CRC. Empty input is an empty
- * stream (what `snap` writes for empty data). Throws `ERR_DECOMPRESS`, naming the chunk and byte
- * offset at fault, for a missing or wrong stream identifier, a reserved chunk type, a truncated
- * chunk, a chunk over 64 KiB, a corrupt snappy block, a CRC mismatch, or more than `maxLength`
- * bytes of output.
+ * The bytes of a snappy-framed stream, checking every chunk's CRC unless `verifyCrc` is false.
+ * Empty input is an empty stream (what `snap` writes for empty data). Throws `ERR_DECOMPRESS`,
+ * naming the chunk and byte offset at fault, for a missing or wrong stream identifier, a reserved
+ * chunk type, a truncated chunk, a chunk over 64 KiB, a corrupt snappy block, a CRC mismatch, or
+ * more than `maxLength` bytes of output.
  */
-export function snappyFrameDecompress(framed: Uint8Array, maxLength = Number.MAX_SAFE_INTEGER): Uint8Array {
+export function snappyFrameDecompress(
+  framed: Uint8Array,
+  maxLength = Number.MAX_SAFE_INTEGER,
+  verifyCrc = true,
+): Uint8Array {
   const parts: Uint8Array[] = []
   let total = 0
   let pos = 0
@@ -132,7 +136,7 @@ export function snappyFrameDecompress(framed: Uint8Array, maxLength = Number.MAX
         }
         if (data.length > maxLength - total) throw corrupt(`the output passes the ${maxLength} bytes allowed`)
       }
-      const actual = maskedCrc32c(data)
+      const actual = verifyCrc ? maskedCrc32c(data) : crc
       if (actual !== crc) {
         throw corrupt(
           `CRC mismatch in the chunk at byte ${at}: stored 0x${crc.toString(16)}, data gives 0x${actual.toString(16)}`,

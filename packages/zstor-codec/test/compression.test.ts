@@ -185,6 +185,13 @@ describe('snappy framing', () => {
     expect(decompressError(() => snappyFrameDecompress(framed)).message).toMatch(/CRC mismatch .* stored 0x/)
   })
 
+  it('skips the CRCs only when asked, for callers that check the output another way', async () => {
+    const framed = snappyFrameCompress(bytes(300, 3))
+    framed[14]! ^= 1 // the first chunk's CRC (after the 10-byte identifier and 4-byte header)
+    await expect(decompress(framed, 'snappy')).rejects.toThrow(/CRC mismatch/)
+    expect(hex(await decompress(framed, 'snappy', { verifyChecksums: false }))).toBe(hex(bytes(300, 3)))
+  })
+
   it('refuses reserved unskippable chunk types 0x02..0x7f and skips 0x80..0xfe', () => {
     const framed = snappyFrameCompress(new Uint8Array(10))
     for (const type of [0x02, 0x40, 0x7f]) {

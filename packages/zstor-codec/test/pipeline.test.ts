@@ -51,6 +51,20 @@ const lose = (shards: readonly Uint8Array[], lost: readonly number[]) =>
   shards.map((s, i) => (lost.includes(i) ? null : s))
 
 describe('encodeObject and decodeObject', () => {
+  it('hands out objects that later decodes do not overwrite (the plaintext memory is reused)', async () => {
+    const objects = await Promise.all(
+      [0, 1, 2].map(async (i) => {
+        const data = bytes(200_000 + i * 1000, i + 40)
+        return { data, ...(await encodeObject(data, { key: KEY, k: 4, m: 2, compression: 'snappy' })) }
+      }),
+    )
+    // Two at once, then one more: each decode takes the reused memory, or new memory when busy.
+    const decoded = await Promise.all(objects.slice(0, 2).map((o) => decodeObject(o.shards, o.meta, KEY)))
+    decoded.push(await decodeObject(objects[2]!.shards, objects[2]!.meta, KEY))
+    decoded.push(await decodeObject(objects[0]!.shards, objects[0]!.meta, KEY))
+    expect(decoded.map(hex)).toEqual([0, 1, 2, 0].map((i) => hex(objects[i]!.data)))
+  })
+
   for (const compression of COMPRESSIONS) {
     it(`round-trip an empty object and a 1-byte object with ${compression} compression`, async () => {
       for (const data of [new Uint8Array(0), Uint8Array.of(0x2a)]) {

@@ -60,6 +60,33 @@ describe('sealing into segments (the data shards, in place)', () => {
     }
   })
 
+  it('opens into a caller buffer when given one (node), with the same bytes either way', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 300_000 }), fc.constantFrom(...ENGINES), (length, engine) => {
+        const cipher = createCipher({ key: KEY, engine })
+        const plain = bytes(length, length + 7)
+        const segments = cipher.encryptSegments(plain, 70_001)
+        const into = new Uint8Array(length + 1000).fill(0xee)
+        const opened = cipher.decryptSegments(segments, length + 28, into)
+        expect(Buffer.compare(opened, plain)).toBe(0)
+        if (engine === 'node') expect(opened.buffer).toBe(into.buffer)
+      }),
+      { numRuns: 40 },
+    )
+    const cipher = createCipher({ key: KEY })
+    const segments = cipher.encryptSegments(bytes(100, 2), 50)
+    const error = thrown(CryptoError, () => cipher.decryptSegments(segments, 128, new Uint8Array(99)))
+    expect(error.code).toBe('ERR_CRYPTO_ARGUMENT')
+    // A failed tag leaves nothing of the plaintext in the caller's buffer.
+    const tampered = segments.map((s) => s.slice())
+    tampered[1]![5]! ^= 1
+    const into = new Uint8Array(100)
+    expect(thrown(CryptoError, () => cipher.decryptSegments(tampered, 128, into)).code).toBe(
+      'ERR_DECRYPT_AUTH',
+    )
+    expect(into.every((b) => b === 0)).toBe(true)
+  })
+
   it('refuses a length the segments do not hold, or too short to be sealed', () => {
     const cipher = createCipher({ key: KEY })
     const segments = cipher.encryptSegments(bytes(100, 2), 50)
