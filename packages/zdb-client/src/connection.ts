@@ -1,5 +1,5 @@
 /**
- * One RESP2 connection to a zdb, shaped for the file system's traffic (spec zdb.md §1, RESP2):
+ * One RESP2 connection to a zdb, shaped for bulk traffic (spec zdb.md §1, RESP2):
  * - commands are pipelined: every command issued in one tick leaves in one write, and 128 KiB
  *   values are handed to the socket as they are, never copied into the command;
  * - the socket reads into one fixed buffer, and a bulk reply is copied once, into a buffer the
@@ -13,7 +13,12 @@
  */
 import { connect, type Socket } from 'node:net'
 import { ReplyError } from '@qsfs/zdb-protocol'
-import type { Alloc } from './kv-namespace.js'
+
+/**
+ * Where a bulk reply of `length` bytes goes: a buffer of at least that many bytes (the value is
+ * written at its start). Called once the reply's length is known, before its bytes arrive.
+ */
+export type Alloc = (length: number) => Buffer
 
 /** A parsed reply. Error replies are not values: they reject the command with `ReplyError`. */
 export type Reply = Buffer | string | number | null | Reply[]

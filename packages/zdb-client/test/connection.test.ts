@@ -6,7 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import { ReplyError } from '@qsfs/zdb-protocol'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Reply, ZdbConnection } from '../src/zdb-connection.js'
+import { type Reply, ZdbConnection } from '../src/connection.js'
 
 /** A server that answers each command with `answer(args)`, written whole, byte by byte, or in pieces. */
 async function scriptedServer(

@@ -12,11 +12,9 @@ export interface NamespaceStats {
   readonly dataSizeBytes: number
 }
 
-/**
- * Gives the buffer a value of `length` bytes is read into. It may be longer; the value is then
- * the first `length` bytes.
- */
-export type Alloc = (length: number) => Buffer
+import type { Alloc } from '@qsfs/zdb-client'
+
+export type { Alloc }
 
 export interface KvNamespace {
   /** Namespace name, for messages. */

@@ -10,11 +10,12 @@
  *   that comes back within it is invisible to callers.
  * @module
  */
+
+import { type Reply, ZdbConnection } from '@qsfs/zdb-client'
 import { decodeSeqKey, encodeSeqKey, parseNsInfo, ReplyError } from '@qsfs/zdb-protocol'
 import { Redis } from 'ioredis'
 import { ZdbfsNoSpaceError, ZdbfsZdbError } from './errors.js'
 import type { Alloc, KvNamespace, NamespaceStats } from './kv-namespace.js'
-import { type Reply, ZdbConnection } from './zdb-connection.js'
 
 export interface ZdbEndpoint {
   host?: string
