@@ -9,7 +9,7 @@ import { createWriteStream } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
 import { dirname, isAbsolute, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { decodeStream, type Metadata } from '@qsfs/zstor-codec'
+import { type CodecPool, decodeStream, type Metadata } from '@qsfs/zstor-codec'
 import { type ClientContext, codecPool, POOL_THRESHOLD } from './context.js'
 import { type BadShard, fetchShards } from './data/fetch-shards.js'
 import { retrieveUpstream } from './data/upstream-object.js'
@@ -20,10 +20,27 @@ import { loadRecord } from './store.js'
 /** Called for each bad shard a retrieve met, so the caller can schedule a repair. */
 export type BadShardListener = (object: number, bad: BadShard) => void
 
-async function* fetchObjects(ctx: ClientContext, objects: readonly Metadata[], onBad?: BadShardListener) {
+/** Objects fetched ahead of the one being handed to the decoder. */
+const READ_AHEAD = 1
+
+async function* fetchObjects(
+  ctx: ClientContext,
+  objects: readonly Metadata[],
+  onBad: BadShardListener | undefined,
+  pool: CodecPool | undefined,
+) {
+  // Shards are read into memory the codec's workers handed back (no page faults), and moved to
+  // them without a copy.
+  const buffer = pool?.buffer ? pool.buffer.bind(pool) : undefined
+  const fetch = (meta: Metadata) => fetchShards(ctx, meta, buffer ? { buffer } : {})
+  // The next objects' shards are on their way while this one is decoded: the decoder never
+  // waits for a whole object's round trips. fetchShards never rejects.
+  const fetches = objects.slice(0, READ_AHEAD + 1).map(fetch)
   for (let index = 0; index < objects.length; index++) {
     const meta = objects[index]!
-    const { shards, bad } = await fetchShards(ctx, meta)
+    const { shards, bad } = await fetches.shift()!
+    const ahead = index + READ_AHEAD + 1
+    if (ahead < objects.length) fetches.push(fetch(objects[ahead]!))
     for (const b of bad) onBad?.(index, b)
     const good = shards.filter((s) => s !== null).length
     if (good < meta.k) {
@@ -59,13 +76,14 @@ export async function retrieveStream(
       })(),
     }
   }
-  const chunks = decodeStream(fetchObjects(ctx, record.objects, options.onBad), {
+  const pool = record.size >= POOL_THRESHOLD ? codecPool(ctx) : undefined
+  const chunks = decodeStream(fetchObjects(ctx, record.objects, options.onBad, pool), {
     key: ctx.config.key,
     concurrency: 2,
     // fetchShards checked every shard against its checksum already.
     shardsVerified: true,
     // The fetched shards are used for nothing else: move them to the worker, do not copy them.
-    ...(record.size >= POOL_THRESHOLD ? { pool: codecPool(ctx), transferShards: true } : {}),
+    ...(pool ? { pool, transferShards: true } : {}),
   })
   const counted = (async function* () {
     let done = 0

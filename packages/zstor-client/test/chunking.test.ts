@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { ZdbBackend } from '../src/backend/zdb-backend.js'
+import { readShard, writeShard } from '../src/data/shard-io.js'
 import { createZstorClient } from '../src/index.js'
 import { Cluster } from './helpers/cluster.js'
 import { countEntries } from './helpers/entries.js'
@@ -41,5 +43,35 @@ describe('shard chunking', () => {
     await client.close()
     const { readFileSync } = await import('node:fs')
     expect(readFileSync(out).equals(bytes)).toBe(true)
+  })
+
+  it("reads a shard's chunks straight into the buffer given, or into new memory when they do not fit it", async () => {
+    cluster = await Cluster.start({ groups: [1], k: 1, m: 0 })
+    const { port, namespace, password } = cluster.data[0]!
+    const backend = new ZdbBackend({
+      address: { kind: 'tcp', host: '127.0.0.1', port },
+      namespace,
+      password,
+      label: `127.0.0.1:${port}/${namespace}`,
+    })
+    try {
+      const shard = randomBytes(5000)
+      const keys = await writeShard(backend, shard, 2048) // chunks of 2048, 2048 and 904 bytes
+      const into = new Uint8Array(5000)
+      const read = await readShard(backend, keys, into)
+      expect(read!.buffer).toBe(into.buffer)
+      expect(Buffer.compare(read!, shard)).toBe(0)
+      for (const size of [4999, 5001]) {
+        const other = new Uint8Array(size)
+        const whole = await readShard(backend, keys, other)
+        expect(whole!.buffer).not.toBe(other.buffer)
+        expect(Buffer.compare(whole!, shard)).toBe(0)
+      }
+      expect(Buffer.compare((await readShard(backend, keys))!, shard)).toBe(0)
+      await backend.del(keys[1]!)
+      expect(await readShard(backend, keys, new Uint8Array(5000))).toBeNull()
+    } finally {
+      await backend.close()
+    }
   })
 })

@@ -28,11 +28,16 @@ export interface FetchedShards {
 }
 
 /** Fetches and checks shard `i`; resolves to the shard or a reason it is bad. Never rejects. */
-async function fetchOne(ctx: ClientContext, meta: Metadata, i: number): Promise<Uint8Array | string> {
+async function fetchOne(
+  ctx: ClientContext,
+  meta: Metadata,
+  i: number,
+  buffer: (size: number) => Uint8Array,
+): Promise<Uint8Array | string> {
   const location = meta.locations[i]!
   const config = findBackend([...allDataConfigs(ctx.config)], location.address, location.namespace)
   try {
-    const shard = await readShard(ctx.pool.get(config), location.keys)
+    const shard = await readShard(ctx.pool.get(config), location.keys, buffer(meta.shardSize))
     if (!shard) return 'missing on the backend'
     if (shard.length !== meta.shardSize) return `${shard.length} bytes, ${meta.shardSize} expected`
     if (!checksumHolds(shard, meta.shardChecksums[i]!)) return 'checksum mismatch'
@@ -50,8 +55,14 @@ async function fetchOne(ctx: ClientContext, meta: Metadata, i: number): Promise<
 export function fetchShards(
   ctx: ClientContext,
   meta: Metadata,
-  options: { all?: boolean; hedgeDelay?: number } = {},
+  options: {
+    all?: boolean
+    hedgeDelay?: number
+    /** Where each shard is read (default: new memory), e.g. the codec pool's spare buffers. */
+    buffer?: (size: number) => Uint8Array
+  } = {},
 ): Promise<FetchedShards> {
+  const buffer = options.buffer ?? ((size: number) => Buffer.allocUnsafe(size))
   const n = meta.k + meta.m
   const shards: (Uint8Array | null)[] = new Array(n).fill(null)
   const bad: BadShard[] = []
@@ -78,7 +89,7 @@ export function fetchShards(
         launch()
       }, hedgeDelay)
       timers.add(timer)
-      void fetchOne(ctx, meta, i).then((result) => {
+      void fetchOne(ctx, meta, i, buffer).then((result) => {
         pending--
         clearTimeout(timer)
         timers.delete(timer)

@@ -34,10 +34,31 @@ export async function writeShard(
   return results.map((r) => (r as PromiseFulfilledResult<Buffer>).value)
 }
 
-/** The shard stored under `keys`, or `null` when a chunk is gone. */
-export async function readShard(backend: ZdbBackend, keys: readonly Uint8Array[]): Promise<Buffer | null> {
-  const chunks = await Promise.all(keys.map((key) => backend.get(key)))
+/**
+ * The shard stored under `keys`, or `null` when a chunk is gone. With `into` (the shard's
+ * expected size), its chunks are read straight into it, one after the other: the replies of one
+ * connection come in order. When they do not add up to exactly `into`, or without it, the result
+ * is a new buffer of whatever they hold, for the caller's size check to refuse.
+ */
+export async function readShard(
+  backend: ZdbBackend,
+  keys: readonly Uint8Array[],
+  into?: Uint8Array,
+): Promise<Buffer | null> {
+  const target = into ? Buffer.from(into.buffer, into.byteOffset, into.byteLength) : Buffer.alloc(0)
+  let at = 0
+  let fits = into !== undefined
+  const place = (length: number): Buffer => {
+    if (fits && at + length <= target.length) {
+      at += length
+      return target.subarray(at - length, at)
+    }
+    fits = false
+    return Buffer.allocUnsafe(length)
+  }
+  const chunks = await Promise.all(keys.map((key) => backend.getInto(key, place)))
   if (chunks.some((c) => c === null)) return null
+  if (fits && at === target.length) return target
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks as Buffer[])
 }
 
