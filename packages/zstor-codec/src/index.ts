@@ -35,6 +35,7 @@ export {
 export {
   COMPRESSIONS,
   type Compression,
+  type CompressOptions,
   compress,
   type DecompressOptions,
   decompress,

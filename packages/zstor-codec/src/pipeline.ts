@@ -24,6 +24,7 @@ import {
 } from './erasure-engines.js'
 import { PipelineError } from './errors.js'
 import { padSegments, unpaddedLength } from './padding.js'
+import { snappyFrameBound } from './snappy-frame.js'
 
 /** The cipher every object is sealed with (spec §2 step 3), as recorded in {@link ObjectMeta}. */
 export const OBJECT_CIPHER = 'aes-256-gcm'
@@ -152,16 +153,26 @@ export async function encodeObject(data: Uint8Array, options: EncodeObjectOption
   try {
     await fastChecksum()
     const checksum = blake2b128(data)
-    const compressed = await compress(data, compression)
-    // The sealed object is written straight into shard-sized buffers: no whole-object copy.
-    const shardSize = shardSizeOf(compressed.length + SEALED_OVERHEAD, k)
-    const dataShards = padSegments(cipher.encryptSegments(compressed, shardSize), k, shardSize)
+    // The compressed bytes only live until they are sealed: into reused memory (see decode).
+    const scratch = compression === 'snappy' ? takeScratch(snappyFrameBound(data.length)) : undefined
+    let compressedSize: number
+    let sealed: Uint8Array[]
+    try {
+      const compressed = await compress(data, compression, scratch ? { into: scratch } : {})
+      compressedSize = compressed.length
+      // The sealed object is written straight into new shard-sized buffers: no whole-object copy.
+      sealed = cipher.encryptSegments(compressed, shardSizeOf(compressedSize + SEALED_OVERHEAD, k))
+    } finally {
+      if (scratch) giveScratch(scratch)
+    }
+    const shardSize = shardSizeOf(compressedSize + SEALED_OVERHEAD, k)
+    const dataShards = padSegments(sealed, k, shardSize)
     const shards = [...dataShards, ...(await coderFor(erasureCode, k, m).encode(dataShards))]
     const meta: ObjectMeta = {
       size: data.length,
       checksum,
       compression,
-      compressedSize: compressed.length,
+      compressedSize,
       cipher: OBJECT_CIPHER,
       erasureCode,
       k,

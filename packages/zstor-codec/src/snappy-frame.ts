@@ -33,12 +33,21 @@ const CHUNK_STREAM = 0xff
 /** Chunk types 0x02..0x7f are reserved and unskippable; 0x80..0xfe (0xfe: padding) are skipped. */
 const FIRST_SKIPPABLE = 0x80
 
-/** `data` in the snappy framing format. Empty input gives empty output, as `snap` writes it. */
-export function snappyFrameCompress(data: Uint8Array): Uint8Array {
-  if (data.length === 0) return new Uint8Array(0)
-  const chunks = Math.ceil(data.length / SNAPPY_MAX_CHUNK)
+/** The most bytes {@link snappyFrameCompress} writes for `length` bytes of data. */
+export function snappyFrameBound(length: number): number {
   // A chunk is never longer than its data plus the 8-byte header and CRC.
-  const out = new Uint8Array(STREAM_IDENTIFIER.length + chunks * 8 + data.length)
+  return length === 0 ? 0 : STREAM_IDENTIFIER.length + Math.ceil(length / SNAPPY_MAX_CHUNK) * 8 + length
+}
+
+/**
+ * `data` in the snappy framing format, written into `into` when it holds
+ * {@link snappyFrameBound} bytes (the result is then a view of it). Empty input gives empty
+ * output, as `snap` writes it.
+ */
+export function snappyFrameCompress(data: Uint8Array, into?: Uint8Array): Uint8Array {
+  if (data.length === 0) return new Uint8Array(0)
+  const bound = snappyFrameBound(data.length)
+  const out = into && into.length >= bound ? into : new Uint8Array(bound)
   out.set(STREAM_IDENTIFIER, 0)
   let at = STREAM_IDENTIFIER.length
   let misses = 0

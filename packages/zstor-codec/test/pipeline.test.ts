@@ -51,7 +51,7 @@ const lose = (shards: readonly Uint8Array[], lost: readonly number[]) =>
   shards.map((s, i) => (lost.includes(i) ? null : s))
 
 describe('encodeObject and decodeObject', () => {
-  it('hands out objects that later decodes do not overwrite (the plaintext memory is reused)', async () => {
+  it('hands out shards and objects that later calls do not overwrite (scratch memory is reused)', async () => {
     const objects = await Promise.all(
       [0, 1, 2].map(async (i) => {
         const data = bytes(200_000 + i * 1000, i + 40)
