@@ -1,7 +1,8 @@
 /**
  * One zdb namespace as a backend: a single pooled `ioredis` connection that sends `SELECT ns
  * [password]` once per TCP connection, in ioredis' handshake, before any queued command
- * (upstream 0-stor sends SELECT before every command, spec zstor.md §2 "zdb client details").
+ * (upstream 0-stor sends SELECT before every command, spec zstor.md §2 "zdb client details"),
+ * plus a reader connection for shard reads (see {@link ZdbBackend.getInto}).
  * @module
  */
 import { type Alloc, ZdbConnection } from '@qsfs/zdb-client'
