@@ -4,6 +4,9 @@
  * little-endian u64; here they are safe integers.
  * @module
  */
+import type { Alloc } from '@qsfs/zdb-client'
+
+export type { Alloc }
 
 export interface NamespaceStats {
   /** Live entries. */
@@ -11,10 +14,6 @@ export interface NamespaceStats {
   /** Payload bytes held (NSINFO `data_size_bytes`). */
   readonly dataSizeBytes: number
 }
-
-import type { Alloc } from '@qsfs/zdb-client'
-
-export type { Alloc }
 
 export interface KvNamespace {
   /** Namespace name, for messages. */

@@ -133,13 +133,11 @@ function nodeEngine(c: typeof NodeCrypto): GcmEngine {
       const decipher = c.createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LENGTH })
       decipher.setAuthTag(copySegmentRange(segments, length - TAG_LENGTH, length))
       // OpenSSL decrypts before it checks the tag: this plaintext stays private until final().
+      const step = into ? OPEN_CHUNK : Number.POSITIVE_INFINITY
       const parts: Buffer[] = []
       for (const piece of segmentRange(segments, NONCE_LENGTH, length - TAG_LENGTH)) {
-        if (!into) parts.push(decipher.update(piece))
-        else {
-          for (let p = 0; p < piece.length; p += OPEN_CHUNK) {
-            parts.push(decipher.update(piece.subarray(p, Math.min(p + OPEN_CHUNK, piece.length))))
-          }
+        for (let p = 0; p < piece.length; p += step) {
+          parts.push(decipher.update(piece.subarray(p, Math.min(p + step, piece.length))))
         }
       }
       try {

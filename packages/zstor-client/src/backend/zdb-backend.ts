@@ -39,7 +39,7 @@ export interface ScanEntry {
   readonly timestamp: number
 }
 
-function redisOptions(config: BackendConfig, options: ZdbBackendOptions): RedisOptions {
+function redisOptions(config: BackendConfig, options: Required<ZdbBackendOptions>): RedisOptions {
   const select =
     config.namespace === null ? undefined : [config.namespace, ...(config.password ? [config.password] : [])]
   const base: RedisOptions = {
@@ -47,8 +47,8 @@ function redisOptions(config: BackendConfig, options: ZdbBackendOptions): RedisO
     protocol: 2,
     enableReadyCheck: false,
     disableClientInfo: true,
-    commandTimeout: options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT,
-    connectTimeout: options.connectTimeout ?? 5_000,
+    commandTimeout: options.commandTimeout,
+    connectTimeout: options.connectTimeout,
     maxRetriesPerRequest: 0,
     // No queueing behind a dead connection and no reconnect timer: ZdbBackend reconnects on
     // demand, so a down backend fails fast (its shard is fetched elsewhere) and a backend that
@@ -121,7 +121,8 @@ function isSelectFailure(error: unknown): boolean {
 export class ZdbBackend {
   readonly config: BackendConfig
   readonly #redis: Redis
-  readonly #options: ZdbBackendOptions
+  /** The options with their defaults filled in. */
+  readonly #options: Required<ZdbBackendOptions>
   /**
    * Shard reads go over a second connection (`@qsfs/zdb-client`) that reads each value straight
    * into the caller's buffer: ioredis copies every large reply into fresh memory, which cost a
@@ -138,8 +139,11 @@ export class ZdbBackend {
 
   constructor(config: BackendConfig, options: ZdbBackendOptions = {}) {
     this.config = config
-    this.#options = options
-    this.#redis = new Redis(redisOptions(config, options))
+    this.#options = {
+      commandTimeout: options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT,
+      connectTimeout: options.connectTimeout ?? 5_000,
+    }
+    this.#redis = new Redis(redisOptions(config, this.#options))
     this.#redis.on('error', (error: unknown) => {
       if (!isSelectFailure(error)) return
       // A refused SELECT must never let queued commands run on the default namespace: drop the
@@ -281,7 +285,7 @@ export class ZdbBackend {
       if ((error as Error)?.name === 'ReplyError') throw this.#translate(error)
       this.#dropReader()
       // The reader ends a connection that left a command unanswered; say so, and pause.
-      const timeout = this.#options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT
+      const timeout = this.#options.commandTimeout
       const failure =
         Date.now() - sent >= timeout
           ? new BackendError('ERR_BACKEND_TIMEOUT', this.label, `no reply in time (${timeout} ms)`)
@@ -302,7 +306,7 @@ export class ZdbBackend {
       const reader = new ZdbConnection({
         ...(address.kind === 'unix' ? { socket: address.path } : { host: address.host, port: address.port }),
         select: ['SELECT', config.namespace ?? 'default', ...(config.password ? [config.password] : [])],
-        timeout: this.#options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT,
+        timeout: this.#options.commandTimeout,
         onReady: () => {
           clearTimeout(timer)
           resolve(reader)
@@ -320,7 +324,7 @@ export class ZdbBackend {
             `cannot open a read connection: ${lastError}`,
           ),
         )
-      }, this.#options.connectTimeout ?? 5_000)
+      }, this.#options.connectTimeout)
       this.#reader = reader
       reader.open()
     }).finally(() => {
