@@ -128,6 +128,27 @@ describe('RespWriter', () => {
     expect(() => w.rollback(mark)).toThrow(RangeError)
   })
 
+  it('recycle() after a flush writes the next replies into the same memory from its start', () => {
+    const w = new RespWriter()
+    const [first] = w.simple('one').flush()
+    w.recycle()
+    const [second] = w.simple('two').flush()
+    expect(second!.buffer).toBe(first!.buffer)
+    expect(second!.byteOffset).toBe(first!.byteOffset)
+    expect(second!.toString()).toBe('+two\r\n')
+    // Without recycle() the writer moves on and the first flush's bytes stay as they were.
+    const [third] = w.simple('six').flush()
+    expect(third!.byteOffset).toBe(second!.byteOffset + second!.length)
+    expect(second!.toString()).toBe('+two\r\n')
+  })
+
+  it('refuses recycle() with something written since the flush', () => {
+    const w = new RespWriter()
+    w.simple('a').flush()
+    w.simple('pending')
+    expect(() => w.recycle()).toThrow(RangeError)
+  })
+
   it('writes a reserved bulk string as bulk() would, with the payload filled in place', () => {
     const w = new RespWriter({ chunkSize: 64 })
     let expected = ''

@@ -168,6 +168,8 @@ export function attachConnection(socket: Socket, server: ServerState): void {
         frames.length = 0
         socket.uncork()
       }
+      // Written synchronously: nothing refers to the chunk any more, so it is filled again.
+      if (socket.writableLength === 0) out.recycle()
     }
     if (closing) {
       socket.end()

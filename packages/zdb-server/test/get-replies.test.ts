@@ -3,6 +3,8 @@
  * buffer, dataset.ts): whatever their sizes, the chunk boundaries they cross and the cache,
  * pipelined GETs and MGETs return every value byte for byte.
  */
+import { Socket } from 'node:net'
+import { encodeCommand, ReplyParser } from '@qsfs/zdb-protocol'
 import { describe, expect, it } from 'vitest'
 import { serverFixture } from './helpers/fixture.js'
 
@@ -42,4 +44,36 @@ describe('GET replies', () => {
       }
     })
   }
+
+  it('a client that reads late gets every reply intact (reply memory is reused only once sent)', async () => {
+    const server = await f.start({ cacheSize: 0 })
+    const c = await f.connect()
+    const keys = Array.from({ length: 64 }, (_, i) => `v${i}`)
+    await c.pipeline(keys.map((key, i) => ['SET', key, value(i, 8000)]))
+    const s = new Socket()
+    await new Promise<void>((resolve) => s.connect(server.address.port, server.address.host, resolve))
+    s.pause()
+    // Batches sent apart, so the server writes each one separately while the earlier ones
+    // still wait in its socket (the loopback buffer holds a few MB; this owes ~6 MB).
+    const batches = 12
+    for (let b = 0; b < batches; b++) {
+      s.write(Buffer.concat(keys.map((key) => encodeCommand(['GET', key]))))
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    const replies: unknown[] = []
+    const all = new Promise<void>((resolve, reject) => {
+      const parser = new ReplyParser({ onReply: (r) => replies.push(r), onError: reject })
+      s.on('data', (chunk: Buffer) => {
+        parser.feed(chunk)
+        if (replies.length >= batches * keys.length) resolve()
+      })
+    })
+    s.resume()
+    await all
+    s.destroy()
+    replies.forEach((reply, i) => {
+      const k = i % keys.length
+      expect(Buffer.isBuffer(reply) && reply.equals(value(k, 8000)), `reply ${i}`).toBe(true)
+    })
+  })
 })
