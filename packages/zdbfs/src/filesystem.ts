@@ -130,6 +130,11 @@ export class Filesystem {
     this.#now = options.now ?? Date.now
   }
 
+  /** Calls `listener` at every change of any directory, as it is made ({@link Store.directoryChanged}). */
+  watchDirectories(listener: () => void): void {
+    this.#store.directoryChanged = listener
+  }
+
   /** Runs `fn` after every namespace change queued before it. */
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#lock.then(fn)

@@ -14,7 +14,11 @@
  * (`qsfs_patch` in the binding): `create` hands back the new file's attributes with its answer,
  * so libfuse's `fgetattr` right after it needs no round trip to this thread; and a libfuse thread
  * waits for a metadata answer awake for up to 200 µs instead of sleeping. A creation went from
- * four round trips to three and each costs less. Without the patch (fuse-native from npm)
+ * four round trips to three and each costs less. Patch level 2 also hands back the attributes
+ * of the directory the file was created in, with the count of directory changes they were read
+ * at (\`qsfs_dir_changed\`, bumped by the store at every directory change): the binding answers
+ * the kernel's next GETATTR of that directory itself while the count is unchanged, so a creation
+ * makes two round trips. Without the patch (fuse-native from npm)
  * everything works the same, only slower.
  * @module
  */
@@ -39,6 +43,12 @@ interface FuseInstance {
   unmount(cb: (err: Error | null) => void): void
   ops: Record<string, Operation>
 }
+
+/**
+ * The binding's count of directory changes as last returned to this process (patch level 2);
+ * one for all mounts, as the binding's is.
+ */
+let dirGeneration = 0
 
 /** Offset of `size_t mtime` in fuse-native's `fuse_thread_locals_t` on x86-64 (fuse-native.c). */
 const LOCALS_MTIME_OFFSET = 112
@@ -157,7 +167,14 @@ export function createFuse(mountpoint: string, fs: Filesystem, options: AdapterO
   // operation the kernel stops sending FLUSH, one round trip less per close.
   if (writeThrough) ops.flush = (_path: string, _fh: number, cb: Callback) => done(cb, fs.fsync())
 
-  const patched = ((binding.qsfs_patch as number | undefined) ?? 0) >= 1
+  const patchLevel = (binding.qsfs_patch as number | undefined) ?? 0
+  const patched = patchLevel >= 1
+  const dirChanged = patchLevel >= 2 ? (binding.qsfs_dir_changed as () => number) : undefined
+  if (dirChanged) {
+    fs.watchDirectories(() => {
+      dirGeneration = dirChanged()
+    })
+  }
   // Registered so that libfuse asks fgetattr, which the patched binding answers after a create.
   if (patched) ops.fgetattr = (path: string, _fh: number, cb: Callback) => ops.getattr!(path, cb)
 
@@ -188,11 +205,17 @@ export function createFuse(mountpoint: string, fs: Filesystem, options: AdapterO
 
     _op_create(signal: Signal, path: string, mode: number): void {
       if (!patched) return void this.ops.create!(path, mode, signal)
-      const created = through(fs.create(path, mode)).then(async (fh) => ({
-        fh,
-        attr: await fs.getattr(path),
-      }))
-      reply(signal, created, ({ fh, attr }) => [0, fh, statArray(attr)])
+      const created = through(fs.create(path, mode)).then(async (fh) => {
+        // Taken before the lookups: a directory change made while they wait bumps the generation,
+        // and the binding then keeps the parent's attributes from answering.
+        const generation = dirGeneration
+        const file = await fs.resolve(path)
+        const parent = dirChanged ? await fs.resolve(path.slice(0, path.lastIndexOf('/')) || '/') : undefined
+        return { fh, attr: fs.attr(file), parent: parent && fs.attr(parent), generation }
+      })
+      reply(signal, created, ({ fh, attr, parent, generation }) =>
+        parent ? [0, fh, statArray(attr), statArray(parent), generation] : [0, fh, statArray(attr)],
+      )
     }
 
     _op_getxattr(signal: Signal, path: string, name: string, valueBuf: Buffer, position: number): void {

@@ -22,6 +22,7 @@ import { IdPool } from './id-pool.js'
 import type { Inode } from './inode-codec.js'
 import type { KvNamespace } from './kv-namespace.js'
 import type { Logger } from './logger.js'
+import { isDir } from './mode.js'
 import { type Block, type LoadedList, type Node, newNode } from './node.js'
 import { NodeCache } from './node-cache.js'
 import { WriteBack } from './write-back.js'
@@ -62,6 +63,11 @@ export class Store {
   #syncQueued: Promise<void> | undefined
   readonly #timer: NodeJS.Timeout
   #lastSyncError: unknown
+  /**
+   * Told of every change of a directory's inode (attributes or entries), as it is made: the
+   * FUSE bridge keeps libfuse's copy of a directory's attributes valid only until the next one.
+   */
+  directoryChanged: () => void = () => {}
 
   constructor(options: StoreOptions) {
     this.meta = options.meta
@@ -138,6 +144,7 @@ export class Store {
   }
 
   markDirty(node: Node): void {
+    if (isDir(node.inode.mode)) this.directoryChanged()
     if (node.removed) return
     node.dirty = true
     this.#dirtyNodes.add(node)
@@ -145,6 +152,7 @@ export class Store {
 
   /** Forgets a node whose keys are deleted: its inode, its blocks, and its lists. */
   remove(node: Node): void {
+    if (isDir(node.inode.mode)) this.directoryChanged()
     node.removed = true
     node.dirty = false
     this.#dirtyNodes.delete(node)
@@ -223,6 +231,7 @@ export class Store {
   }
 
   markListDirty(list: LoadedList): void {
+    this.directoryChanged()
     if (list.owner.removed) return
     list.dirty = true
     this.#dirtyLists.add(list)

@@ -79,6 +79,34 @@ describe('lookup, getattr and readdir', () => {
     ])
   })
 
+  it("answers a directory's attributes after a creation only until the directory changes", async () => {
+    // After each creation the binding may answer the kernel's next GETATTR of the directory
+    // from the creation's answer (patch level 2); every change below must reach the kernel.
+    const create = async (name: string) => (await fsp.open(p('gen', name), 'wx')).close()
+    await fsp.mkdir(p('gen'))
+    await fsp.writeFile(p('gen', 'gone'), 'x')
+    await create('a')
+    const afterCreate = await fsp.stat(p('gen'))
+    // unlink: the kernel drops the directory's attributes and asks again.
+    await fsp.unlink(p('gen', 'gone'))
+    const afterUnlink = await fsp.stat(p('gen'))
+    expect(afterUnlink.size).toBeLessThan(afterCreate.size)
+    await create('b')
+    const beforeRename = await fsp.stat(p('gen'))
+    await fsp.rename(p('gen', 'b'), p('gen', 'bb'))
+    expect((await fsp.stat(p('gen'))).size).toBe(beforeRename.size + 1)
+    await create('c')
+    const beforeMkdir = await fsp.stat(p('gen'))
+    await fsp.mkdir(p('gen', 'sub'))
+    expect((await fsp.stat(p('gen'))).nlink).toBe(beforeMkdir.nlink + 1)
+    // The directory itself moves: its old path must not be answered from the creation's copy.
+    await create('d')
+    await fsp.stat(p('gen'))
+    await fsp.rename(p('gen'), p('gen2'))
+    expect(await errCode(fsp.stat(p('gen')))).toBe('ENOENT')
+    expect((await fsp.readdir(p('gen2'))).sort()).toEqual(['a', 'bb', 'c', 'd', 'sub'])
+  })
+
   it('refuses names over 255 bytes with ENAMETOOLONG', async () => {
     expect(await errCode(fsp.writeFile(p('n'.repeat(256)), 'x'))).toBe('ENAMETOOLONG')
     await fsp.writeFile(p('n'.repeat(255)), 'x')

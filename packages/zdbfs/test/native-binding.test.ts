@@ -19,7 +19,12 @@ describe('the fuse-native addon', () => {
       dir: string,
     ) => Record<string, unknown>
     expect(existsSync(join(root, 'build', 'Release', 'fuse.node'))).toBe(true)
-    expect(build(root).qsfs_patch).toBe(1)
+    const binding = build(root)
+    expect(binding.qsfs_patch).toBe(2)
+    // The directory-change count the bridge bumps: each call returns the next value.
+    const bump = binding.qsfs_dir_changed as () => number
+    const first = bump()
+    expect(bump()).toBe(first + 1)
   })
 
   it('finds libfuse.so.2 on this machine (apt: libfuse2)', () => {
