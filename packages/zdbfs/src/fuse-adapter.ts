@@ -19,11 +19,14 @@
  * at (\`qsfs_dir_changed\`, bumped by the store at every directory change): the binding answers
  * the kernel's next GETATTR of that directory itself while the count is unchanged, so a creation
  * makes two round trips. Without the patch (fuse-native from npm)
- * everything works the same, only slower.
+ * everything works the same, only slower. Either way, every metadata request keeps this
+ * thread's event loop polling for a short while ({@link AwakeLoop}), so the next request of a
+ * burst needs no wake-up.
  * @module
  */
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
+import { AwakeLoop } from './awake-loop.js'
 import { EIO, ERANGE, errnoOf, FsErrno } from './errno.js'
 import type { Attr, Filesystem } from './filesystem.js'
 import type { Logger } from './logger.js'
@@ -43,6 +46,12 @@ interface FuseInstance {
   unmount(cb: (err: Error | null) => void): void
   ops: Record<string, Operation>
 }
+
+/**
+ * Polling window after a metadata request (awake-loop.ts): file creations came 13 % faster
+ * with 100 µs than without, in alternated runs; 300 µs gave no more.
+ */
+const AWAKE_MICROS = Number(process.env.ZDBFS_AWAKE_MICROS ?? 100)
 
 /**
  * The binding's count of directory changes as last returned to this process (patch level 2);
@@ -178,6 +187,7 @@ export function createFuse(mountpoint: string, fs: Filesystem, options: AdapterO
   // Registered so that libfuse asks fgetattr, which the patched binding answers after a create.
   if (patched) ops.fgetattr = (path: string, _fh: number, cb: Callback) => ops.getattr!(path, cb)
 
+  const awake = new AwakeLoop(AWAKE_MICROS)
   const utimensOp = binding.op_utimens as number
   const signalUtimens = binding.fuse_native_signal_utimens as (...args: unknown[]) => void
 
@@ -189,10 +199,21 @@ export function createFuse(mountpoint: string, fs: Filesystem, options: AdapterO
     _makeHandlerArray(): unknown[] {
       // @ts-expect-error: fuse-native's internal method, called by its constructor.
       const handlers = super._makeHandlerArray() as unknown[]
+      const data = new Set(
+        ['op_read', 'op_write', 'op_fsync', 'op_fsyncdir', 'op_flush'].map((n) => binding[n]),
+      )
+      handlers.forEach((handler, op) => {
+        if (typeof handler !== 'function' || data.has(op)) return
+        handlers[op] = (...args: unknown[]) => {
+          awake.poke()
+          return (handler as Operation)(...args)
+        }
+      })
       handlers[utimensOp] = (locals: Buffer, _op: number, path: string, aLow: number, aHigh: number) => {
         const signal = (res: number) => process.nextTick(signalUtimens, locals, res)
         // libfuse 2 calls utimens only when both times are given (touch -a / -m never get
         // here), so both values are real times.
+        awake.poke()
         const atime = aLow + aHigh * 2 ** 32
         const mtime = Number(locals.readBigUInt64LE(LOCALS_MTIME_OFFSET))
         through(fs.utimens(path, atime, mtime)).then(
