@@ -14,7 +14,7 @@ export type Compression = 'snappy' | 'zstd' | 'none'
 /** Every {@link Compression}. */
 export const COMPRESSIONS: readonly Compression[] = ['snappy', 'zstd', 'none']
 
-/** Options of {@link decompress}. */
+/** Options of {@link compress}. */
 export interface CompressOptions {
   /**
    * Where `snappy` writes its output when it has room for the worst case (`data.length` plus 8
@@ -24,6 +24,7 @@ export interface CompressOptions {
   into?: Uint8Array
 }
 
+/** Options of {@link decompress}. */
 export interface DecompressOptions {
   /** Refuse to produce more bytes than this (the object's size from its metadata). */
   maxLength?: number

@@ -156,16 +156,17 @@ export async function encodeObject(data: Uint8Array, options: EncodeObjectOption
     // The compressed bytes only live until they are sealed: into reused memory (see decode).
     const scratch = compression === 'snappy' ? takeScratch(snappyFrameBound(data.length)) : undefined
     let compressedSize: number
+    let shardSize: number
     let sealed: Uint8Array[]
     try {
       const compressed = await compress(data, compression, scratch ? { into: scratch } : {})
       compressedSize = compressed.length
+      shardSize = shardSizeOf(compressedSize + SEALED_OVERHEAD, k)
       // The sealed object is written straight into new shard-sized buffers: no whole-object copy.
-      sealed = cipher.encryptSegments(compressed, shardSizeOf(compressedSize + SEALED_OVERHEAD, k))
+      sealed = cipher.encryptSegments(compressed, shardSize)
     } finally {
       if (scratch) giveScratch(scratch)
     }
-    const shardSize = shardSizeOf(compressedSize + SEALED_OVERHEAD, k)
     const dataShards = padSegments(sealed, k, shardSize)
     const shards = [...dataShards, ...(await coderFor(erasureCode, k, m).encode(dataShards))]
     const meta: ObjectMeta = {
