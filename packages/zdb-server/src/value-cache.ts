@@ -24,11 +24,13 @@
  *
  * Admission: a cache that almost never hits (reads spread over far more data than it holds)
  * only costs: a copy and an eviction per write or missed read, a probe per read. So when hits
- * fall under 1/{@link COLD_RATIO} of the lookups and insertions made in a window, only one
- * insertion and one lookup in {@link COLD_ADMIT} are made (the others miss at once) until a
- * window hits more again. Windows count only what is made, so a cold cache still measures
- * its hit rate, and one that holds a working set again (its values keep coming in, one in
- * {@link COLD_ADMIT}) turns warm.
+ * fall under 1/{@link COLD_RATIO} of the lookups made in a window, only one insertion and one
+ * lookup in {@link COLD_ADMIT} are made (the others miss at once) until a window hits more
+ * again. Windows count only the lookups made, so a cold cache still measures its hit rate,
+ * and one that holds a working set again (its values keep coming in, one in
+ * {@link COLD_ADMIT}) turns warm. Writes alone never turn it cold: values written and not
+ * read yet are what it is for (a write phase followed by reads of what it wrote), and a cache
+ * made cold by a write phase would hold almost none of them when the reads come.
  * @module
  */
 
@@ -59,7 +61,7 @@ const REFERENCED = 2
  * (record and slots): larger values fill the pages first, smaller ones the table.
  */
 const ENTRY_BUDGET = 128
-/** Lookups and insertions made per admission window. */
+/** Lookups made per admission window. */
 const WINDOW = 8192
 /** A window with fewer hits than 1/COLD_RATIO of its operations is cold. */
 const COLD_RATIO = 16
@@ -170,7 +172,6 @@ export class ValueCache {
     if (length === 0 || length > this.maxValue) return
     if (this.#admitEvery > 1 && ++this.#skipped < this.#admitEvery) return
     this.#skipped = 0
-    this.#counted()
     const hash = hashLocation(space, file, offset)
     if (this.#find(space, file, offset, hash) !== -1) return
     const size = HEAD + ((length + 3) & ~3)
@@ -250,7 +251,7 @@ export class ValueCache {
     for (const ref of refs) this.#unlink(ref)
   }
 
-  /** Counts one lookup or insertion; at the end of a window, decides how many to admit. */
+  /** Counts one lookup made; at the end of a window, decides how many to admit. */
   #counted(): void {
     if (++this.#windowOps < WINDOW) return
     this.#admitEvery = this.#windowHits * COLD_RATIO < WINDOW ? COLD_ADMIT : 1

@@ -159,8 +159,10 @@ describe('ValueCache', () => {
     }
     cache.put(2, 0, 0, value)
     cache.put(2, 0, 1, value)
-    // A window of insertions that nothing reads: cold.
-    expect(putMany(8190)).toBe(8190)
+    // Insertions that nothing reads yet leave it warm: the reads may come.
+    expect(putMany(20_000)).toBe(20_000)
+    // A window of lookups that miss: cold.
+    for (let i = 0; i < 8192; i++) cache.get(3, 0, i, 10)
     expect(putMany(160)).toBe(10)
     let hits = 0
     for (let i = 0; i < 1600; i++) if (cache.get(2, 0, i & 1, 10)) hits++
@@ -169,6 +171,15 @@ describe('ValueCache', () => {
     for (let i = 0; i < 16 * 8192; i++) cache.get(2, 0, i & 1, 10)
     expect(cache.get(2, 0, 0, 10)).toBeDefined()
     expect(putMany(160)).toBe(160)
+  })
+
+  it('after a long phase of writes alone, still holds what was written for the reads that follow', () => {
+    const cache = new ValueCache(4 * 1024 * 1024)
+    const value = Buffer.alloc(100, 3)
+    for (let i = 0; i < 50_000; i++) cache.put(1, 0, i * 200, value)
+    let hits = 0
+    for (let i = 49_000; i < 50_000; i++) if (cache.get(1, 0, i * 200, 100)) hits++
+    expect(hits).toBe(1000)
   })
 
   it('once cold, turns warm again when reads come back to a working set it can hold', () => {
