@@ -13,7 +13,7 @@
  * Backend data lives under /dev/shm when it has room (so no disk limits the figures), else under
  * the OS temp directory; the output says which. The process holds the file in memory (plus about
  * 350 MiB of replayed objects): budget about BENCH_SIZE_MIB + 500 MiB of RAM, and up to
- * 3.5 × BENCH_SIZE_MIB in the data directory. Needs a built server
+ * (2 + 1.5 × BENCH_ROUNDS) × BENCH_SIZE_MIB in the data directory. Needs a built server
  * (`pnpm --filter @qsfs/zdb-server build`).
  *
  *   pnpm --filter @qsfs/zstor-client bench
@@ -28,6 +28,8 @@
  *   BENCH_META         meta backends (default 4)
  *   BENCH_DIR          where to put the file and the backends' data (default: /dev/shm if it has
  *                      room, else the OS temp directory)
+ *   BENCH_ROUNDS       store + retrieve rounds per layout, on the same backends, each under its
+ *                      own key (default 3); the tables show the median round, the runs line all
  */
 import type { ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
@@ -52,6 +54,8 @@ const OBJECT_SIZE = process.env.BENCH_OBJECT_MIB
   : null
 const COMPRESSION = (process.env.BENCH_COMPRESSION ?? 'snappy') as CompressionName
 const META_BACKENDS = Number(process.env.BENCH_META ?? 4)
+/** Store + retrieve rounds per layout: this machine's speed varies by a quarter from run to run. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const LAYOUTS = (process.env.BENCH_CONFIGS ?? '4+2,16+4').split(',').map((spec) => {
   const [k, m] = spec.trim().split('+').map(Number)
   if (!Number.isInteger(k) || !Number.isInteger(m) || k! < 1 || m! < 1) {
@@ -168,7 +172,8 @@ async function sha256File(file: string): Promise<string> {
 }
 
 function pickDir(): { dir: string; where: string } {
-  const need = SIZE * 3.5 + 256 * MIB // file + output + stored shards (×(k+m)/k ≤ 1.5) + slack
+  // The file, the output, every round's stored shards (×(k+m)/k ≤ 1.5), and slack.
+  const need = SIZE * (2 + 1.5 * ROUNDS) + 256 * MIB
   if (process.env.BENCH_DIR)
     return { dir: process.env.BENCH_DIR, where: `${process.env.BENCH_DIR} (BENCH_DIR)` }
   try {
@@ -206,11 +211,19 @@ function toml(k: number, m: number, data: readonly Backend[], meta: readonly Bac
 interface Row {
   readonly layout: string
   readonly backends: number
+  /** The median round's. */
   readonly store: Timed
   readonly encode: Timed
+  /** The median round's. */
   readonly retrieve: Timed
   readonly decode: Timed
+  readonly stores: readonly Timed[]
+  readonly retrieves: readonly Timed[]
 }
+
+/** The round of median wall time. */
+const medianRound = (rounds: readonly Timed[]) =>
+  [...rounds].sort((a, b) => a.wall - b.wall)[Math.floor((rounds.length - 1) / 2)]!
 
 async function runLayout(
   k: number,
@@ -294,21 +307,43 @@ async function runLayout(
     const client = createZstorClient({ config: await parseConfig(toml(k, m, data, meta)) })
     const output = join(dir, 'retrieved')
     try {
-      const store = await timed(async () => {
-        const result = await client.store(file)
-        if (result.skipped || result.size !== SIZE)
-          throw new Error(`${layout}: store gave ${JSON.stringify(result)}`)
-      }, backends)
-      console.error(`${layout}: store ${mbps(store).toFixed(0)} MB/s`)
-      const retrieve = await timed(async () => {
-        const result = await client.retrieve(file, { output })
-        if (result.size !== SIZE) throw new Error(`${layout}: retrieve gave ${result.size} bytes of ${SIZE}`)
-      }, backends)
-      console.error(`${layout}: retrieve ${mbps(retrieve).toFixed(0)} MB/s`)
-      const outputSha = await sha256File(output)
-      if (outputSha !== inputSha)
-        throw new Error(`${layout}: sha256 of the retrieved file differs from the input`)
-      return { layout, backends: data.length, store, encode, retrieve, decode }
+      const stores: Timed[] = []
+      const retrieves: Timed[] = []
+      for (let round = 0; round < ROUNDS; round++) {
+        // Each round stores the file under a key of its own: the same key would be skipped as
+        // already stored.
+        const keyPath = join(dir, `round${round}`)
+        let path = ''
+        const store = await timed(async () => {
+          const result = await client.store(file, { keyPath })
+          if (result.skipped || result.size !== SIZE)
+            throw new Error(`${layout}: store gave ${JSON.stringify(result)}`)
+          path = result.path
+        }, backends)
+        console.error(`${layout}: round ${round + 1}: store ${mbps(store).toFixed(0)} MB/s`)
+        const retrieve = await timed(async () => {
+          const result = await client.retrieve(path, { output })
+          if (result.size !== SIZE)
+            throw new Error(`${layout}: retrieve gave ${result.size} bytes of ${SIZE}`)
+        }, backends)
+        console.error(`${layout}: round ${round + 1}: retrieve ${mbps(retrieve).toFixed(0)} MB/s`)
+        const outputSha = await sha256File(output)
+        if (outputSha !== inputSha)
+          throw new Error(`${layout}: sha256 of the retrieved file differs from the input`)
+        await rm(output)
+        stores.push(store)
+        retrieves.push(retrieve)
+      }
+      return {
+        layout,
+        backends: data.length,
+        store: medianRound(stores),
+        encode,
+        retrieve: medianRound(retrieves),
+        decode,
+        stores,
+        retrieves,
+      }
     } finally {
       await client.close()
     }
@@ -392,7 +427,14 @@ try {
         `${(mbps(r.retrieve) / mbps(r.decode)).toFixed(2)} | ${verdict} |`,
     )
   }
-  console.log('\nWhere the time went (seconds; CPU of this process and of all backend processes together):\n')
+  console.log(`\nMedian of ${ROUNDS} rounds on the same backends; every round, in order (MB/s):\n`)
+  for (const r of rows) {
+    const list = (ts: readonly Timed[]) => ts.map((t) => mbps(t).toFixed(0)).join(', ')
+    console.log(`- ${r.layout}: store ${list(r.stores)}; retrieve ${list(r.retrieves)}`)
+  }
+  console.log(
+    '\nWhere the time went (seconds; CPU of this process and of all backend processes together; the median rounds):\n',
+  )
   console.log('| config | phase | wall | client CPU | backends CPU |')
   console.log('|---|---|---|---|---|')
   const fmt = (s: number | null) => (s === null ? 'n/a' : s.toFixed(1))
