@@ -117,6 +117,7 @@ try {
     ['test', 'value', 'pipeline', 'zdb-server req/s', 'redis-server req/s', 'ratio', 'CPU/req zdb / redis'],
   ]
   let pairs = 0
+  const rounds: string[] = []
   for (const pipeline of [1, 16]) {
     for (const size of [100, 4096]) {
       const runs = {
@@ -139,6 +140,10 @@ try {
         command(ours.port, 'NSDEL', String(db))
       }
       for (const test of ['set', 'get'] as const) {
+        const list = (rs: Run[]) => rs.map((r) => r.rate.toFixed(0)).join(', ')
+        rounds.push(
+          `${test.toUpperCase()} ${size} B P${pipeline}: zdb-server ${list(runs[test].ours)}; redis-server ${list(runs[test].redis)}`,
+        )
         const a = medianRun(runs[test].ours)
         const b = medianRun(runs[test].redis)
         rows.push([
@@ -155,6 +160,7 @@ try {
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '))
+  console.log(`\nEvery round, in order (req/s):\n${rounds.map((r) => `- ${r}`).join('\n')}\n`)
   console.log(
     `medians of ${ROUNDS} alternated rounds of ${REQUESTS} requests, ${CLIENTS} clients, random keys over ${KEYSPACE}, node ${process.version}, zdb-server flags '${process.env.BENCH_ZDB_ARGS ?? ''}'`,
   )
