@@ -43,6 +43,7 @@ async function onMount(awakeMicros: string | undefined): Promise<number[]> {
   } finally {
     await m.stop()
     await zdb.stop()
+    rmSync(m.mountpoint, { recursive: true, force: true })
     rmSync(zdb.dir, { recursive: true, force: true })
   }
 }

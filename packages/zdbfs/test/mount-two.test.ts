@@ -49,6 +49,7 @@ afterAll(async () => {
     rmSync(m, { recursive: true, force: true })
   }
   await zdb.stop()
+  rmSync(zdb.dir, { recursive: true, force: true })
 }, 60_000)
 
 describe('two mounts in one process', () => {
