@@ -15,13 +15,17 @@ let cluster: Cluster
 let dir: string
 let monitor: ChildProcess | null = null
 
+/** A short directory of its own for the socket: unix socket paths are limited to ~107 bytes. */
+let socketDir: string
+
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'zstor-daemon-'))
+  socketDir = mkdtempSync(join(tmpdir(), 'zs-'))
   cluster = await Cluster.start({
     groups: [6],
     k: 4,
     m: 2,
-    extra: `socket = "${join(mkdtempSync(join(tmpdir(), 'zs-')), 'zstor.sock')}"\nqueue_dir = "${join(dir, 'queue')}"`,
+    extra: `socket = "${join(socketDir, 'zstor.sock')}"\nqueue_dir = "${join(dir, 'queue')}"`,
   })
 })
 
@@ -30,6 +34,7 @@ afterEach(async () => {
   monitor = null
   await cluster.stop()
   rmSync(dir, { recursive: true, force: true })
+  rmSync(socketDir, { recursive: true, force: true })
 })
 
 const socketOf = (toml: string) => /socket = "([^"]+)"/.exec(toml)![1]!
