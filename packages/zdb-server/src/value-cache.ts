@@ -63,7 +63,7 @@ const REFERENCED = 2
 const ENTRY_BUDGET = 128
 /** Lookups made per admission window. */
 const WINDOW = 8192
-/** A window with fewer hits than 1/COLD_RATIO of its operations is cold. */
+/** A window with fewer hits than 1/COLD_RATIO of its lookups is cold. */
 const COLD_RATIO = 16
 /** After a cold window, one insertion and one lookup in COLD_ADMIT are made. */
 const COLD_ADMIT = 16

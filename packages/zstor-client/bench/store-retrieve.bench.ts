@@ -29,7 +29,7 @@
  *   BENCH_DIR          where to put the file and the backends' data (default: /dev/shm if it has
  *                      room, else the OS temp directory)
  *   BENCH_ROUNDS       store + retrieve rounds per layout, on the same backends, each under its
- *                      own key (default 3); the tables show the median round, the runs line all
+ *                      own key (default 3); the tables show the median round, a list every round
  */
 import type { ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
