@@ -236,7 +236,7 @@ export function createFuse(mountpoint: string, fs: Filesystem, options: AdapterO
         // and the binding then keeps the parent's attributes from answering.
         const generation = dirGeneration
         const file = await fs.resolve(path)
-        const parent = dirChanged ? await fs.resolve(path.slice(0, path.lastIndexOf('/')) || '/') : undefined
+        const parent = dirChanged ? await fs.resolve(dirname(path)) : undefined
         return { fh, attr: fs.attr(file), parent: parent && fs.attr(parent), generation }
       })
       reply(signal, created, ({ fh, attr, parent, generation }) =>
