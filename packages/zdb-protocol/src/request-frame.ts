@@ -10,7 +10,8 @@ const EMPTY = Buffer.alloc(0)
 /**
  * One complete request. The parser reuses this object: it is valid only during the
  * `onFrame` callback. Buffers returned by {@link arg} are zero-copy views that stay valid
- * afterwards (the parser never writes into input chunks).
+ * afterwards (the parser never writes into input chunks), unless the parser was given
+ * `borrowedChunks`.
  */
 export class RequestFrame {
   /** Number of arguments, the command name included. */

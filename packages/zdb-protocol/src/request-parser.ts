@@ -28,6 +28,13 @@ export interface RequestParserOptions {
   maxBulkLength?: number
   /** Most payload bytes in one request (default {@link DEFAULT_MAX_REQUEST_BYTES}). */
   maxRequestBytes?: number
+  /**
+   * The caller reuses the memory of each chunk once `feed` returns, as a server that reads
+   * every socket into one buffer does: the parser then copies whatever it keeps of a chunk,
+   * and the arguments it passes are valid during the callback only (copy those you keep).
+   * Default false: chunks are the parser's to keep, and arguments stay valid.
+   */
+  borrowedChunks?: boolean
 }
 
 /**
@@ -55,6 +62,7 @@ export class RequestParser extends StreamParser {
         options.onError,
         onFrame ?? null,
         onRequest ?? null,
+        options.borrowedChunks ?? false,
       ),
     )
   }

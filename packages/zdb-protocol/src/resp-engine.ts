@@ -8,6 +8,11 @@
  * that lies inside one chunk is returned as a zero-copy `subarray` of that chunk; one split
  * over several chunks is gathered as a list of slices and joined once, when complete.
  *
+ * With borrowed chunks (the caller reads every chunk into the same memory), nothing may keep a
+ * view of a chunk once `feed` returns: split bulk strings are copied as they arrive into one
+ * buffer that grows by doubling, and the finished elements of an unfinished frame are copied
+ * when the chunk ends.
+ *
  * Memory held for an incomplete frame is bounded by the limits (bulk length, array length,
  * request bytes, line length, nesting depth), and garbage is rejected at the first byte that
  * cannot start or continue a frame, so no input can make a parser loop or grow without bound.
@@ -67,6 +72,8 @@ export class RespEngine {
   private parts: Buffer[] = []
   private partsLength = 0
   private bulk: Buffer | null = null
+  /** Borrowed mode: the bytes so far of a bulk string split over chunks (`partsLength` of them). */
+  private gathered: Buffer | null = null
   private stack: Frame[] = []
   private held = 0
   private requestBytes = 0
@@ -79,6 +86,8 @@ export class RespEngine {
     /** Request mode: receives every request, with `frame` filled in (or use `emitArgs`). */
     private readonly emitFrame: ((frame: RequestFrame) => void) | null = null,
     private readonly emitArgs: ((args: Buffer[]) => void) | null = null,
+    /** The caller reuses each chunk's memory once `feed` returns: copy whatever is kept of it. */
+    private readonly borrowed = false,
   ) {}
 
   private readonly frame = new RequestFrame()
@@ -96,12 +105,30 @@ export class RespEngine {
     this.parts = []
     this.partsLength = 0
     this.bulk = null
+    this.gathered = null
     this.stack = []
     this.held = 0
     this.requestBytes = 0
   }
 
   feed(chunk: Buffer): void {
+    this.parse(chunk)
+    if (this.borrowed && this.stack.length > 0) this.detach(chunk.buffer)
+  }
+
+  /** Replaces the finished elements of the unfinished frames that are views of `memory` by copies. */
+  private detach(memory: ArrayBufferLike): void {
+    const own = (items: RespValue[]): void => {
+      for (let i = 0; i < items.length; i++) {
+        const v = items[i]
+        if (Buffer.isBuffer(v) && v.buffer === memory) items[i] = Buffer.from(v)
+        else if (Array.isArray(v)) own(v)
+      }
+    }
+    for (const frame of this.stack) if (frame.items !== null) own(frame.items)
+  }
+
+  private parse(chunk: Buffer): void {
     const len = chunk.length
     let pos = 0
     while (pos < len) {
@@ -177,14 +204,15 @@ export class RespEngine {
           const keep = this.keeping()
           if (take > 0) {
             if (keep) {
-              this.parts.push(chunk.subarray(pos, pos + take))
+              if (this.borrowed) this.gather(chunk, pos, take, this.partsLength + need)
+              else this.parts.push(chunk.subarray(pos, pos + take))
               this.partsLength += take
             }
             this.need = need - take
             pos += take
           }
           if (this.need === 0) {
-            this.bulk = keep ? this.joinParts() : EMPTY
+            this.bulk = !keep ? EMPTY : this.borrowed ? this.takeGathered() : this.joinParts()
             this.state = S_BODY_CR
           }
           break
@@ -216,7 +244,8 @@ export class RespEngine {
             return
           }
           if (end > pos) {
-            this.parts.push(chunk.subarray(pos, end))
+            const part = chunk.subarray(pos, end)
+            this.parts.push(this.borrowed ? Buffer.from(part) : part)
             this.partsLength += end - pos
           }
           pos = cr === -1 ? len : cr + 1
@@ -424,6 +453,30 @@ export class RespEngine {
   private keeping(): boolean {
     const top = this.stack[this.stack.length - 1]
     return top === undefined || top.items !== null
+  }
+
+  /**
+   * Borrowed mode: appends `take` bytes of `chunk` at `pos` to the split bulk string of `total`
+   * bytes. The buffer doubles as bytes arrive, so a client that announces a large value and
+   * sends little makes the server hold little, and each byte is copied at most twice.
+   */
+  private gather(chunk: Buffer, pos: number, take: number, total: number): void {
+    const have = this.partsLength
+    let into = this.gathered
+    if (into === null || into.length < have + take) {
+      const size = Math.min(total, Math.max(have + take, 2 * (into?.length ?? 0), 16 * 1024))
+      const grown = Buffer.allocUnsafeSlow(size)
+      if (into !== null) into.copy(grown, 0, 0, have)
+      into = this.gathered = grown
+    }
+    chunk.copy(into, have, pos, pos + take)
+  }
+
+  private takeGathered(): Buffer {
+    const out = this.gathered!.subarray(0, this.partsLength)
+    this.gathered = null
+    this.partsLength = 0
+    return out
   }
 
   private joinParts(): Buffer {

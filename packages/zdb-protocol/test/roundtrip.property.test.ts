@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { encodeCommand, ReplyError, type RespValue, RespWriter } from '../src/index.js'
+import { encodeCommand, ReplyError, RequestParser, type RespValue, RespWriter } from '../src/index.js'
 import { parseReplies, parseRequests, splitAt } from './helpers.js'
 
 const bytes = fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a))
@@ -40,6 +41,39 @@ describe('encode → split anywhere → parse is the identity', () => {
         expect(events).toEqual(commands.map((c) => ({ request: c.map((b) => b.toString('latin1')) })))
       }),
       { numRuns: 300 },
+    )
+  })
+
+  it('for pipelined requests read into one reused buffer (borrowedChunks)', () => {
+    // Values up to 40 KiB, so that split ones outgrow the first 16 KiB of gathering buffer.
+    const big = fc.oneof(
+      { weight: 4, arbitrary: bytes },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 40_000 }).map((n) => randomBytes(n)) },
+    )
+    const commands = fc.array(fc.array(big, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 })
+    fc.assert(
+      fc.property(commands, cuts, (commands, at) => {
+        const stream = Buffer.concat(commands.map((c) => encodeCommand(c)))
+        const seen: Buffer[][] = []
+        const parser = new RequestParser({
+          borrowedChunks: true,
+          onRequest: (args) => seen.push(args.map((a) => Buffer.from(a))),
+          onError: (err) => expect.fail(err.message),
+        })
+        const memory = Buffer.alloc(stream.length)
+        for (const chunk of splitAt(stream, at)) {
+          chunk.copy(memory)
+          parser.feed(memory.subarray(0, chunk.length))
+          // Whatever the parser kept a view of now reads as garbage.
+          memory.fill(0xee, 0, chunk.length)
+        }
+        // Buffer.equals: toEqual walks 40 KiB buffers byte by byte through its generic diff.
+        expect(seen.map((args) => args.length)).toEqual(commands.map((c) => c.length))
+        seen.forEach((args, i) => {
+          for (const [j, arg] of args.entries()) expect(arg.equals(commands[i]![j]!)).toBe(true)
+        })
+      }),
+      { numRuns: 150 },
     )
   })
 
