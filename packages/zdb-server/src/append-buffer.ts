@@ -2,14 +2,20 @@
  * The bytes appended to one file during a group commit (write-batch.ts), packed: entries are
  * encoded straight into shared 64 KiB chunks, so a turn of a thousand SETs costs a few chunks
  * and one `writev` of a few buffers, not thousands of small Buffer objects that outlive the
- * young generation. Payloads of 16 KiB or more are kept by reference instead of copied.
+ * young generation. Payloads of 64 KiB or more are kept by reference instead of copied.
  * @module
  */
 import { writeAll } from './file-io.js'
+import { READ_BUFFER_SIZE } from './socket-reads.js'
 
 const CHUNK = 64 * 1024
-/** Payloads at least this long are written from the caller's buffer (it must not change). */
-const REFERENCE_AT = 16 * 1024
+/**
+ * Payloads at least this long are written from the caller's buffer (it must not change). A
+ * shorter one may be a view of the buffer every socket reads into, which the next read
+ * overwrites before the commit; a longer one arrived over several reads and was gathered into
+ * memory of its own (socket-reads.ts).
+ */
+const REFERENCE_AT = READ_BUFFER_SIZE
 /** Chunks kept for reuse, shared by every file: commits write the files one after another. */
 const spare: Buffer[] = []
 const MAX_SPARE = 8

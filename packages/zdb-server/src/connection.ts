@@ -11,12 +11,12 @@
  * again from that request, in order. Other connections are served meanwhile.
  * @module
  */
-import type { Socket } from 'node:net'
 import { type ProtocolError, RequestParser, RespWriter } from '@qsfs/zdb-protocol'
 import type { ClientState, CommandContext, ServerState } from './commands/context.js'
 import { findCommand } from './commands/table.js'
 import { parseOwnerId } from './mirrors.js'
 import { MissingDataError } from './missing-data.js'
+import type { ServedSocket } from './socket-reads.js'
 
 /**
  * Replies owed but not yet taken by the client, past which requests wait instead of running.
@@ -42,7 +42,8 @@ class Retry {
 /** A parsed request, or a protocol error whose reply must keep its place among them. */
 type Pending = Buffer[] | ProtocolError | Retry
 
-export function attachConnection(socket: Socket, server: ServerState): void {
+export function attachConnection(served: ServedSocket, server: ServerState): void {
+  const { socket, borrowed } = served
   server.stats.clientsLifetime += 1
   socket.setNoDelay(true)
   // Default copy threshold (16 KiB): GET payloads below it are read straight into the reply's
@@ -97,7 +98,7 @@ export function attachConnection(socket: Socket, server: ServerState): void {
         // partial reply and run the request again once the hook is done.
         out.rollback(mark)
         server.stats.commandsExecuted -= 1
-        backlog.unshift(new Retry(args, new Set([...(exempt ?? []), err.path]), owner))
+        backlog.unshift(new Retry(owned(args), new Set([...(exempt ?? []), err.path]), owner))
         fetch(err.path)
         return
       }
@@ -147,12 +148,16 @@ export function attachConnection(socket: Socket, server: ServerState): void {
     else reject(item)
   }
 
+  /** `args` in memory of their own: a request kept past its read cannot point into the read buffer. */
+  const owned = (args: Buffer[]): Buffer[] => (borrowed ? args.map((a) => Buffer.from(a)) : args)
+
   const accept = (item: Pending): void => {
-    if (backlog.length > 0 || fetching || owed() > HIGH_WATER) backlog.push(item)
+    if (backlog.length > 0 || fetching || owed() > HIGH_WATER)
+      backlog.push(Array.isArray(item) ? owned(item) : item)
     else handle(item)
   }
 
-  const parser = new RequestParser({ onRequest: accept, onError: accept })
+  const parser = new RequestParser({ onRequest: accept, onError: accept, borrowedChunks: borrowed })
 
   const flush = (): void => {
     if (out.length > 0 || frames.length > 0) {
@@ -231,7 +236,7 @@ export function attachConnection(socket: Socket, server: ServerState): void {
     if (!waiting && !fetching && backlog.length === 0 && owed() <= HIGH_WATER && !closing) socket.resume()
   }
 
-  socket.on('data', (chunk: Buffer) => {
+  served.receive((chunk) => {
     if (closing) return
     server.stats.networkRxBytes += chunk.length
     const before = server.batch.writes

@@ -15,6 +15,7 @@ import type { ServerState } from './commands/context.js'
 import { attachConnection } from './connection.js'
 import { ZdbAddressInUseError, ZdbOptionError } from './errors.js'
 import type { ZdbLogger } from './logger.js'
+import { type ServedSocket, serveSocket } from './socket-reads.js'
 
 export interface Listener {
   /** The TCP address, or `''` / 0 when the server listens on a Unix socket only. */
@@ -36,18 +37,21 @@ export interface Endpoints {
 export async function listen(endpoints: Endpoints, logger: ZdbLogger): Promise<Listener> {
   const sockets = new Set<Socket>()
   let state: ServerState | undefined
-  const held: Socket[] = []
-  const accept = (socket: Socket): void => {
+  const held: ServedSocket[] = []
+  const accept = (accepted: Socket): void => {
+    const served = serveSocket(accepted, state === undefined)
+    const { socket } = served
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
     if (state) {
-      attachConnection(socket, state)
+      attachConnection(served, state)
       return
     }
-    socket.pause()
     socket.on('error', (err) => logger.debug(`connection error: ${err.message}`))
-    held.push(socket)
+    held.push(served)
   }
+  // Paused: serveSocket rebuilds each socket before anything is read from it.
+  const newServer = () => createServer({ pauseOnConnect: true }, accept)
   const servers: Server[] = []
   const closeAll = () =>
     Promise.all(servers.map((srv) => new Promise<void>((done) => srv.close(() => done()))))
@@ -55,11 +59,11 @@ export async function listen(endpoints: Endpoints, logger: ZdbLogger): Promise<L
     let port = 0
     if (endpoints.socket !== undefined) {
       await removeStaleSocket(endpoints.socket)
-      servers.push(await bind(createServer(accept), { path: endpoints.socket }, `socket ${endpoints.socket}`))
+      servers.push(await bind(newServer(), { path: endpoints.socket }, `socket ${endpoints.socket}`))
     }
     if (endpoints.tcp) {
       const { host, port: asked } = endpoints.tcp
-      const srv = await bind(createServer(accept), { host, port: asked }, `port ${asked} on ${host}`, host)
+      const srv = await bind(newServer(), { host, port: asked }, `port ${asked} on ${host}`, host)
       servers.push(srv)
       const address = srv.address()
       port = typeof address === 'object' && address !== null ? address.port : asked
@@ -71,10 +75,10 @@ export async function listen(endpoints: Endpoints, logger: ZdbLogger): Promise<L
       socket: endpoints.socket,
       open(serving) {
         state = serving
-        for (const socket of held.splice(0)) {
-          if (socket.destroyed) continue
-          attachConnection(socket, serving)
-          socket.resume()
+        for (const served of held.splice(0)) {
+          if (served.socket.destroyed) continue
+          attachConnection(served, serving)
+          served.socket.resume()
         }
       },
       close: async () => {
