@@ -50,7 +50,7 @@ export class WriteBatch {
 
   /**
    * Writes deferred so far, ever. A connection compares it before and after running its
-   * requests: if none of them wrote, their replies need not wait for the commit.
+   * requests: if none of them wrote, a failed commit does not drop its replies.
    */
   get writes(): number {
     return this.#writes

@@ -76,4 +76,23 @@ describe.runIf(canMount())('a full disk', () => {
     expect(text(await e.call('GET', 'small'))).toBe('x')
     await e.close()
   })
+  it('drops only the connections whose writes failed: a reader served in the same turn stays', async () => {
+    const writer = await start()
+    const reader = await TestClient.connect('127.0.0.1', server!.address.port)
+    expect(text(await writer.call('SET', 'seen', 'x'))).toBe('seen')
+    const value = Buffer.alloc(16 * 1024, 0x61)
+    let failed = false
+    for (let i = 0; i < 40 && !failed; i++) {
+      const set = writer.call('SET', `big${i}`, value).catch(() => undefined)
+      const get = reader.call('GET', 'seen')
+      // The server runs in this process: blocking it while both requests arrive makes it read
+      // both sockets in one event-loop turn, whose commit then fails for the writer.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30)
+      failed = (await set) === undefined
+      expect(text(await get)).toBe('x')
+    }
+    expect(failed).toBe(true)
+    expect(text(await reader.call('GET', 'seen'))).toBe('x')
+    await reader.close()
+  })
 })
