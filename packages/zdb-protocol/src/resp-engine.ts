@@ -473,7 +473,8 @@ export class RespEngine {
   }
 
   private takeGathered(): Buffer {
-    const out = this.gathered!.subarray(0, this.partsLength)
+    // An empty bulk string whose CRLF is in the next chunk gathered nothing.
+    const out = this.gathered === null ? EMPTY : this.gathered.subarray(0, this.partsLength)
     this.gathered = null
     this.partsLength = 0
     return out

@@ -182,4 +182,18 @@ describe('RequestParser memory', () => {
     expect(got[0]!.equals(value)).toBe(true)
     expect(parser.bufferedBytes).toBe(0)
   })
+  it('with borrowedChunks, an empty argument whose CRLF is split over the next chunks is empty', () => {
+    // Found by the property test: such a bulk string gathers no byte at all.
+    const got: string[][] = []
+    const parser = new RequestParser({
+      borrowedChunks: true,
+      onRequest: (a) => got.push(a.map((b) => b.toString())),
+      onError: (e) => expect.fail(e.message),
+    })
+    const stream = cmd('SET', 'k', '')
+    parser.feed(stream.subarray(0, stream.length - 2))
+    parser.feed(stream.subarray(stream.length - 2, stream.length - 1))
+    parser.feed(stream.subarray(stream.length - 1))
+    expect(got).toEqual([['SET', 'k', '']])
+  })
 })
