@@ -463,6 +463,9 @@ export class RespEngine {
   private gather(chunk: Buffer, pos: number, take: number, total: number): void {
     const have = this.partsLength
     let into = this.gathered
+    // Read in place, into the buffer readTarget gave: nothing to copy.
+    if (into !== null && chunk.buffer === into.buffer && chunk.byteOffset + pos === into.byteOffset + have)
+      return
     if (into === null || into.length < have + take) {
       const size = Math.min(total, Math.max(have + take, 2 * (into?.length ?? 0), 16 * 1024))
       const grown = Buffer.allocUnsafeSlow(size)
@@ -470,6 +473,25 @@ export class RespEngine {
       into = this.gathered = grown
     }
     chunk.copy(into, have, pos, pos + take)
+  }
+
+  /**
+   * Borrowed mode, while a bulk string with at least `min` bytes still to come is gathered:
+   * the free part of its buffer (at most those bytes), where the caller may read the next
+   * bytes and feed them as a view of it, which costs no copy. The buffer grows by doubling
+   * as it does when fed, so it stays within twice what was received, plus `min`.
+   */
+  readTarget(min: number): Buffer | null {
+    if (!this.borrowed || this.state !== S_BODY || this.need < min || !this.keeping()) return null
+    const have = this.partsLength
+    let into = this.gathered
+    if (into === null || into.length === have) {
+      const size = Math.min(have + this.need, Math.max(2 * have, have + min))
+      const grown = Buffer.allocUnsafeSlow(size)
+      if (into !== null) into.copy(grown, 0, 0, have)
+      into = this.gathered = grown
+    }
+    return into.subarray(have, Math.min(into.length, have + this.need))
   }
 
   private takeGathered(): Buffer {

@@ -16,6 +16,16 @@ export abstract class StreamParser {
     this.#engine.feed(chunk)
   }
 
+  /**
+   * With `borrowedChunks`, while a bulk string of at least `min` more bytes is being received:
+   * memory of the parser's own to read the next bytes into (then `feed` a view of what was
+   * read, from its start), so that large values are not copied from the caller's buffer.
+   * Null otherwise: read into your own memory.
+   */
+  readTarget(min: number): Buffer | null {
+    return this.#engine.readTarget(min)
+  }
+
   /** Bytes held for the incomplete frame at the end of the input so far. */
   get bufferedBytes(): number {
     return this.#engine.bufferedBytes

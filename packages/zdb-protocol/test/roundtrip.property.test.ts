@@ -77,6 +77,48 @@ describe('encode → split anywhere → parse is the identity', () => {
     )
   })
 
+  it("for requests read into the parser's own buffer whenever it offers one (readTarget)", () => {
+    const big = fc.oneof(
+      { weight: 3, arbitrary: bytes },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 40_000 }).map((n) => randomBytes(n)) },
+    )
+    const commands = fc.array(fc.array(big, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 })
+    fc.assert(
+      fc.property(commands, cuts, fc.integer({ min: 1, max: 5000 }), (commands, at, min) => {
+        const stream = Buffer.concat(commands.map((c) => encodeCommand(c)))
+        const seen: Buffer[][] = []
+        const parser = new RequestParser({
+          borrowedChunks: true,
+          onRequest: (args) => seen.push(args.map((a) => Buffer.from(a))),
+          onError: (err) => expect.fail(err.message),
+        })
+        // A socket's reads: each stops at the next cut, or when the memory read into is full.
+        const stops = [...new Set(at.filter((c) => c > 0 && c < stream.length))].sort((x, y) => x - y)
+        const memory = Buffer.alloc(4096)
+        let direct = 0
+        for (let pos = 0; pos < stream.length; ) {
+          const stop = stops.find((c) => c > pos) ?? stream.length
+          const target = parser.readTarget(min)
+          const into = target ?? memory
+          const n = Math.min(into.length, stop - pos)
+          stream.copy(into, 0, pos, pos + n)
+          parser.feed(into.subarray(0, n))
+          if (target === null) memory.fill(0xee)
+          else direct += n
+          pos += n
+        }
+        expect(seen.map((args) => args.length)).toEqual(commands.map((c) => c.length))
+        seen.forEach((args, i) => {
+          for (const [j, arg] of args.entries()) expect(arg.equals(commands[i]![j]!)).toBe(true)
+        })
+        // Values longer than the memory read into must have come in at least partly in place.
+        if (commands.some((c) => c.some((v) => v.length > memory.length + min)))
+          expect(direct).toBeGreaterThan(0)
+      }),
+      { numRuns: 150 },
+    )
+  })
+
   it('for replies of every type, nested', () => {
     fc.assert(
       fc.property(fc.array(tree, { minLength: 1, maxLength: 10 }), cuts, (trees, at) => {

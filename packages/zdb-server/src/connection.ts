@@ -16,7 +16,7 @@ import type { ClientState, CommandContext, ServerState } from './commands/contex
 import { findCommand } from './commands/table.js'
 import { parseOwnerId } from './mirrors.js'
 import { MissingDataError } from './missing-data.js'
-import type { ServedSocket } from './socket-reads.js'
+import { READ_BUFFER_SIZE, type ServedSocket } from './socket-reads.js'
 
 /**
  * Replies owed but not yet taken by the client, past which requests wait instead of running.
@@ -241,14 +241,17 @@ export function attachConnection(served: ServedSocket, server: ServerState): voi
     if (!waiting && !fetching && backlog.length === 0 && owed() <= HIGH_WATER && !closing) socket.resume()
   }
 
-  served.receive((chunk) => {
-    if (closing) return
-    server.stats.networkRxBytes += chunk.length
-    const before = server.batch.writes
-    server.batch.enter()
-    parser.feed(chunk)
-    settle(before)
-  })
+  served.receive(
+    (chunk) => {
+      if (closing) return
+      server.stats.networkRxBytes += chunk.length
+      const before = server.batch.writes
+      server.batch.enter()
+      parser.feed(chunk)
+      settle(before)
+    },
+    () => (closing ? null : parser.readTarget(READ_BUFFER_SIZE)),
+  )
   socket.on('error', (err) => server.logger.debug(`connection error: ${err.message}`))
   socket.on('close', () => {
     server.waits.cancel(client)

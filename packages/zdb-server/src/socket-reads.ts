@@ -11,6 +11,8 @@
  * The price is that a chunk is valid only during its callback: the request parser copies what
  * it keeps of an unfinished request (`borrowedChunks`), the connection copies the requests it
  * queues, and an append longer than the buffer (append-buffer.ts) cannot be a view of it.
+ * A value of 64 KiB or more still to come is read straight into the parser's own buffer
+ * instead (`readTarget`), so large values cost no copy at all.
  * With `ZDB_POISON_READS=1` (set by this package's tests) each chunk is overwritten as soon as
  * its callback returns, so a request that kept a view of it shows garbage at once.
  *
@@ -32,8 +34,11 @@ export interface ServedSocket {
   readonly socket: Socket
   /** True if chunks are views of the shared buffer, valid during the receiver's call only. */
   readonly borrowed: boolean
-  /** Sets the function each chunk read goes to. */
-  receive(receiver: (chunk: Buffer) => void): void
+  /**
+   * Sets the function each chunk read goes to, and optionally where the next read should land
+   * instead of the shared buffer (the parser's own buffer for a large value: no copy).
+   */
+  receive(receiver: (chunk: Buffer) => void, target?: () => Buffer | null): void
 }
 
 /** The internals of a `net.Socket` this module relies on. */
@@ -47,8 +52,10 @@ interface SocketInternals {
  */
 export function serveSocket(accepted: Socket, paused: boolean): ServedSocket {
   let receiver: (chunk: Buffer) => void = () => {}
-  const receive = (r: (chunk: Buffer) => void): void => {
+  let target: () => Buffer | null = () => null
+  const receive = (r: (chunk: Buffer) => void, t?: () => Buffer | null): void => {
     receiver = r
+    if (t) target = t
   }
   const internals = accepted as unknown as SocketInternals
   const handle = internals._handle
@@ -67,10 +74,11 @@ export function serveSocket(accepted: Socket, paused: boolean): ServedSocket {
     writable: true,
     pauseOnCreate: paused,
     onread: {
-      buffer: shared,
-      callback: (n: number) => {
-        receiver(shared.subarray(0, n))
-        if (poison) shared.fill(0xee, 0, n)
+      // Asked for before the first read and after each one: where the next read lands.
+      buffer: () => target() ?? shared,
+      callback: (n: number, buffer: Buffer) => {
+        receiver(buffer.subarray(0, n))
+        if (poison && buffer === shared) shared.fill(0xee, 0, n)
       },
     },
   } as ConstructorParameters<typeof Socket>[0])
