@@ -467,10 +467,7 @@ export class RespEngine {
     if (into !== null && chunk.buffer === into.buffer && chunk.byteOffset + pos === into.byteOffset + have)
       return
     if (into === null || into.length < have + take) {
-      const size = Math.min(total, Math.max(have + take, 2 * (into?.length ?? 0), 16 * 1024))
-      const grown = Buffer.allocUnsafeSlow(size)
-      if (into !== null) into.copy(grown, 0, 0, have)
-      into = this.gathered = grown
+      into = this.regather(Math.min(total, Math.max(have + take, 2 * (into?.length ?? 0), 16 * 1024)))
     }
     chunk.copy(into, have, pos, pos + take)
   }
@@ -485,13 +482,17 @@ export class RespEngine {
     if (!this.borrowed || this.state !== S_BODY || this.need < min || !this.keeping()) return null
     const have = this.partsLength
     let into = this.gathered
-    if (into === null || into.length === have) {
-      const size = Math.min(have + this.need, Math.max(2 * have, have + min))
-      const grown = Buffer.allocUnsafeSlow(size)
-      if (into !== null) into.copy(grown, 0, 0, have)
-      into = this.gathered = grown
-    }
+    if (into === null || into.length === have)
+      into = this.regather(Math.min(have + this.need, Math.max(2 * have, have + min)))
     return into.subarray(have, Math.min(into.length, have + this.need))
+  }
+
+  /** Moves the bytes gathered so far into a new buffer of `size` bytes, which it returns. */
+  private regather(size: number): Buffer {
+    const grown = Buffer.allocUnsafeSlow(size)
+    this.gathered?.copy(grown, 0, 0, this.partsLength)
+    this.gathered = grown
+    return grown
   }
 
   private takeGathered(): Buffer {

@@ -32,6 +32,37 @@ const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
   ),
 }))
 
+/** Commands with values up to 40 KiB, so that split ones outgrow the first 16 KiB gathered. */
+const bigCommands = fc.array(
+  fc.array(
+    fc.oneof(
+      { weight: 3, arbitrary: bytes },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 40_000 }).map((n) => randomBytes(n)) },
+    ),
+    { minLength: 1, maxLength: 4 },
+  ),
+  { minLength: 1, maxLength: 8 },
+)
+
+/** A `borrowedChunks` parser, and the requests it passed, copied while they were valid. */
+function borrowingParser(): { parser: RequestParser; seen: Buffer[][] } {
+  const seen: Buffer[][] = []
+  const parser = new RequestParser({
+    borrowedChunks: true,
+    onRequest: (args) => seen.push(args.map((a) => Buffer.from(a))),
+    onError: (err) => expect.fail(err.message),
+  })
+  return { parser, seen }
+}
+
+/** Buffer.equals, not toEqual, which walks 40 KiB buffers byte by byte through its generic diff. */
+function expectSameRequests(seen: Buffer[][], commands: Buffer[][]): void {
+  expect(seen.map((args) => args.length)).toEqual(commands.map((c) => c.length))
+  seen.forEach((args, i) => {
+    for (const [j, arg] of args.entries()) expect(arg.equals(commands[i]![j]!)).toBe(true)
+  })
+}
+
 describe('encode → split anywhere → parse is the identity', () => {
   it('for pipelined requests', () => {
     fc.assert(
@@ -45,21 +76,10 @@ describe('encode → split anywhere → parse is the identity', () => {
   })
 
   it('for pipelined requests read into one reused buffer (borrowedChunks)', () => {
-    // Values up to 40 KiB, so that split ones outgrow the first 16 KiB of gathering buffer.
-    const big = fc.oneof(
-      { weight: 4, arbitrary: bytes },
-      { weight: 1, arbitrary: fc.integer({ min: 0, max: 40_000 }).map((n) => randomBytes(n)) },
-    )
-    const commands = fc.array(fc.array(big, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 })
     fc.assert(
-      fc.property(commands, cuts, (commands, at) => {
+      fc.property(bigCommands, cuts, (commands, at) => {
         const stream = Buffer.concat(commands.map((c) => encodeCommand(c)))
-        const seen: Buffer[][] = []
-        const parser = new RequestParser({
-          borrowedChunks: true,
-          onRequest: (args) => seen.push(args.map((a) => Buffer.from(a))),
-          onError: (err) => expect.fail(err.message),
-        })
+        const { parser, seen } = borrowingParser()
         const memory = Buffer.alloc(stream.length)
         for (const chunk of splitAt(stream, at)) {
           chunk.copy(memory)
@@ -67,31 +87,17 @@ describe('encode → split anywhere → parse is the identity', () => {
           // Whatever the parser kept a view of now reads as garbage.
           memory.fill(0xee, 0, chunk.length)
         }
-        // Buffer.equals: toEqual walks 40 KiB buffers byte by byte through its generic diff.
-        expect(seen.map((args) => args.length)).toEqual(commands.map((c) => c.length))
-        seen.forEach((args, i) => {
-          for (const [j, arg] of args.entries()) expect(arg.equals(commands[i]![j]!)).toBe(true)
-        })
+        expectSameRequests(seen, commands)
       }),
       { numRuns: 150 },
     )
   })
 
   it("for requests read into the parser's own buffer whenever it offers one (readTarget)", () => {
-    const big = fc.oneof(
-      { weight: 3, arbitrary: bytes },
-      { weight: 1, arbitrary: fc.integer({ min: 0, max: 40_000 }).map((n) => randomBytes(n)) },
-    )
-    const commands = fc.array(fc.array(big, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 })
     fc.assert(
-      fc.property(commands, cuts, fc.integer({ min: 1, max: 5000 }), (commands, at, min) => {
+      fc.property(bigCommands, cuts, fc.integer({ min: 1, max: 5000 }), (commands, at, min) => {
         const stream = Buffer.concat(commands.map((c) => encodeCommand(c)))
-        const seen: Buffer[][] = []
-        const parser = new RequestParser({
-          borrowedChunks: true,
-          onRequest: (args) => seen.push(args.map((a) => Buffer.from(a))),
-          onError: (err) => expect.fail(err.message),
-        })
+        const { parser, seen } = borrowingParser()
         // A socket's reads: each stops at the next cut, or when the memory read into is full.
         const stops = [...new Set(at.filter((c) => c > 0 && c < stream.length))].sort((x, y) => x - y)
         const memory = Buffer.alloc(4096)
@@ -107,10 +113,7 @@ describe('encode → split anywhere → parse is the identity', () => {
           else direct += n
           pos += n
         }
-        expect(seen.map((args) => args.length)).toEqual(commands.map((c) => c.length))
-        seen.forEach((args, i) => {
-          for (const [j, arg] of args.entries()) expect(arg.equals(commands[i]![j]!)).toBe(true)
-        })
+        expectSameRequests(seen, commands)
         // Values longer than the memory read into must have come in at least partly in place.
         if (commands.some((c) => c.some((v) => v.length > memory.length + min)))
           expect(direct).toBeGreaterThan(0)
